@@ -1,0 +1,53 @@
+# One task runner, the same entry points locally and in CI.
+# `make run` and `make test` install whatever is missing first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint typecheck unit bench chaos cluster clean
+
+help:
+	@echo "make run    start restate-server, serve every service, register them, serve the chat page"
+	@echo "make test   lint, type check and the whole test suite (against a real restate-server)"
+	@echo "make bench  benchmarks side by side (writes BENCHMARKS.md)"
+	@echo "make lint   ruff and mypy only"
+
+$(PY_STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "resilient-agents needs Python 3.11 or newer: found " + sys.version.split()[0])'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "could not create a virtual environment: install python3-venv (apt-get install python3-venv)"; exit 1; }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20+ (apt-get install nodejs npm) to get restate-server"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(PY_STAMP) $(NODE_STAMP)
+
+run: install
+	$(BIN)/resilient-agents dev
+
+lint: $(PY_STAMP)
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/mypy
+
+typecheck: lint
+
+unit: $(PY_STAMP)
+	$(BIN)/pytest tests/unit -q
+
+test: install lint
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python -m resilient_agents.bench
+
+clean:
+	rm -rf $(VENV) node_modules .restate .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,74 @@
+"""Restate's admin API: register deployments, query the introspection SQL tables, manage invocations."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from ..exceptions import EnvironmentProblem
+
+
+class AdminClient:
+    """A small synchronous client for the admin port (default :9070)."""
+
+    def __init__(self, admin_url: str, timeout: float = 10.0) -> None:
+        self.url = admin_url.rstrip("/")
+        self._http = httpx.Client(base_url=self.url, timeout=timeout)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> AdminClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def register(self, service_url: str, *, force: bool = True, timeout: float = 30.0) -> dict[str, Any]:
+        """Register (or, with `force`, re-register) the deployment at `service_url`.
+
+        Retried until `timeout` while the endpoint is still starting; any other refusal raises with the
+        server's own message.
+        """
+        deadline = time.monotonic() + timeout
+        last = ""
+        while True:
+            try:
+                res = self._http.post("/deployments", json={"uri": service_url, "force": force})
+                if res.status_code in (200, 201):
+                    return dict(res.json())
+                last = f"HTTP {res.status_code}: {res.text[:500]}"
+                retry = res.status_code >= 500 or "discover" in res.text.lower()
+            except httpx.HTTPError as exc:
+                last, retry = repr(exc), True
+            if not retry or time.monotonic() > deadline:
+                raise EnvironmentProblem(f"could not register {service_url} with Restate: {last}")
+            time.sleep(0.1)
+
+    def query(self, sql: str) -> list[dict[str, Any]]:
+        """Run an introspection query (`sys_invocation`, `sys_journal`, `state`, ...); NULL columns are absent."""
+        res = self._http.post(
+            "/query",
+            json={"query": sql},
+            headers={"accept": "application/json", "content-type": "application/json"},
+        )
+        if res.status_code != 200:
+            raise EnvironmentProblem(f"introspection query failed (HTTP {res.status_code}): {res.text[:500]}")
+        return list(res.json().get("rows", []))
+
+    def services(self) -> list[str]:
+        res = self._http.get("/services")
+        res.raise_for_status()
+        return sorted(s["name"] for s in res.json().get("services", []))
+
+    def cancel(self, invocation_id: str) -> None:
+        res = self._http.patch(f"/invocations/{invocation_id}/cancel")
+        if res.status_code >= 400:
+            res = self._http.delete(f"/invocations/{invocation_id}", params={"mode": "Cancel"})
+            res.raise_for_status()
+
+    def resume(self, invocation_id: str) -> None:
+        """Retry a backing-off invocation now instead of after its retry delay."""
+        self._http.patch(f"/invocations/{invocation_id}/resume")
