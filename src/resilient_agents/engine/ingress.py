@@ -166,11 +166,10 @@ class AsyncIngressClient:
         )
         return _result(res)
 
-    async def send(
-        self, service: str, handler: str, arg: Any = None, *, key: str | None = None
-    ) -> str:
-        res = await self._http.post(handler_path(service, handler, key) + "/send", content=_body(arg),
-                                    headers=_headers(None))
+    async def send(self, service: str, handler: str, arg: Any = None, *, key: str | None = None) -> str:
+        res = await self._http.post(
+            handler_path(service, handler, key) + "/send", content=_body(arg), headers=_headers(None)
+        )
         return str(_result(res)["invocationId"])
 
     async def attach(self, invocation_id: str) -> Any:

@@ -33,7 +33,7 @@ def wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[b
 
 
 class ServiceProcess:
-    """`python -m resilient_agents.engine.serve TARGET --port PORT` as a child process."""
+    """`python -m resilient_agents.engine TARGET --port PORT` as a child process."""
 
     def __init__(
         self,
@@ -65,8 +65,16 @@ class ServiceProcess:
                 " or set RA_SERVICE_PORT to another port"
             )
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "resilient_agents.engine.serve", self.target,
-             "--host", self.host, "--port", str(self.port)],
+            [
+                sys.executable,
+                "-m",
+                "resilient_agents.engine",
+                self.target,
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+            ],
             env={**os.environ, **self.env},
             stdout=self._log if self._log is not None else None,
             stderr=subprocess.STDOUT if self._log is not None else None,

@@ -3,7 +3,7 @@
 One process, no forked worker: a SIGKILL of it frees the port at once, which crash tests rely on (hypercorn's
 command line forks a worker that would outlive its parent and keep the port).
 
-Run as `python -m resilient_agents.engine.serve package.module:attr --port 9080`, where `attr` is a restate
+Run as `python -m resilient_agents.engine package.module:attr --port 9080`, where `attr` is a restate
 app, a list of services, or a function returning either.
 """
 
@@ -27,6 +27,16 @@ from restate.server import install_shutdown_hook
 from ..exceptions import ConfigurationError
 
 log = logging.getLogger("resilient_agents.serve")
+
+
+class _NoLifespanNoise(logging.Filter):
+    """Restate's ASGI app has no lifespan support; hypercorn warns about it on every start."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Lifespan" not in record.getMessage()
+
+
+log.addFilter(_NoLifespanNoise())
 
 ServiceDef = restate.Service | restate.VirtualObject | restate.Workflow
 
@@ -85,7 +95,3 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     asyncio.run(serve(app, args.host, args.port))
-
-
-if __name__ == "__main__":
-    main()

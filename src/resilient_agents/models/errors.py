@@ -6,7 +6,7 @@ timeouts...); this module maps that tree, and the raw HTTP client errors underne
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import httpx
@@ -37,7 +37,7 @@ def retry_after(headers: dict[str, str] | httpx.Headers | None) -> timedelta | N
         when = parsedate_to_datetime(raw)
     except (TypeError, ValueError):
         return None
-    return max(timedelta(0), when - datetime.now(timezone.utc))
+    return max(timedelta(0), when - datetime.now(UTC))
 
 
 def classify(exc: BaseException) -> RetryableModelError | TerminalModelError | None:

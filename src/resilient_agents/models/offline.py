@@ -37,14 +37,109 @@ MAX_TOOL_ROUNDS = 3
 _ASK = re.compile(r"To run (\w+) I need")
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
-    """a an the my me i you your we our to of for and or is are was be been it this that these those how
-    what which who when where why can could would will should do does did please much many with on in at
-    by from about as any some tell give show get let lets need want would like hi hello hey there just
-    use using tool tools agent agents function call calls help helps question questions""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "my",
+        "me",
+        "i",
+        "you",
+        "your",
+        "we",
+        "our",
+        "to",
+        "of",
+        "for",
+        "and",
+        "or",
+        "is",
+        "are",
+        "was",
+        "be",
+        "been",
+        "it",
+        "this",
+        "that",
+        "these",
+        "those",
+        "how",
+        "what",
+        "which",
+        "who",
+        "when",
+        "where",
+        "why",
+        "can",
+        "could",
+        "would",
+        "will",
+        "should",
+        "do",
+        "does",
+        "did",
+        "please",
+        "much",
+        "many",
+        "with",
+        "on",
+        "in",
+        "at",
+        "by",
+        "from",
+        "about",
+        "as",
+        "any",
+        "some",
+        "tell",
+        "give",
+        "show",
+        "get",
+        "let",
+        "lets",
+        "need",
+        "want",
+        "would",
+        "like",
+        "hi",
+        "hello",
+        "hey",
+        "there",
+        "just",
+        "use",
+        "using",
+        "tool",
+        "tools",
+        "agent",
+        "agents",
+        "function",
+        "call",
+        "calls",
+        "help",
+        "helps",
+        "question",
+        "questions",
+    ]
 )
 _FREE_TEXT = (
-    "query", "question", "text", "message", "prompt", "input", "content", "request", "topic", "task",
-    "description", "reason", "details", "instructions", "subject", "body", "note", "summary",
+    "query",
+    "question",
+    "text",
+    "message",
+    "prompt",
+    "input",
+    "content",
+    "request",
+    "topic",
+    "task",
+    "description",
+    "reason",
+    "details",
+    "instructions",
+    "subject",
+    "body",
+    "note",
+    "summary",
 )
 
 
@@ -163,10 +258,7 @@ def _fill_value(name: str, schema: dict[str, Any], text: str) -> tuple[bool, Any
             if str(option).lower() in lowered:
                 return True, option
         return True, schema["enum"][0]
-    if "default" in schema:
-        default = schema["default"]
-    else:
-        default = None
+    default = schema.get("default")
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), None)
@@ -211,7 +303,8 @@ def fill_arguments(tool: ToolDefinition, text: str) -> tuple[dict[str, Any], lis
         schema = _resolve(raw_schema, root)
         if schema.get("type") == "object" and "properties" in schema and name in required:
             nested, nested_missing = fill_arguments(
-                ToolDefinition(name=name, parameters_json_schema={**schema, "$defs": root.get("$defs", {})}), text
+                ToolDefinition(name=name, parameters_json_schema={**schema, "$defs": root.get("$defs", {})}),
+                text,
             )
             args[name] = nested
             missing.extend(f"{name}.{m}" for m in nested_missing)
@@ -290,10 +383,7 @@ def _choose_tools(
             if not missing:
                 ready.append((tool, args))
             elif len(chosen) == 1:
-                return (
-                    f"{PREFIX} To run {tool.name} I need your {_humanize(missing)}. "
-                    "Could you please provide that?"
-                )
+                return f"{PREFIX} To run {tool.name} I need your {_humanize(missing)}. Could you please provide that?"
         if ready:
             return ready
     return []
@@ -304,13 +394,16 @@ def _answer(conv: _Conversation, query: str) -> str:
         problems = "; ".join(_render(r.content, 300) for r in conv.retries_since_user)
         return f"{PREFIX} I could not complete that: {problems}"
     if conv.returns_since_user:
-        lines = [f"- {r.tool_name}: {_render(r.content)}" for r in conv.returns_since_user
-                 if not r.tool_name.startswith(HANDOFF_PREFIX)]
+        lines = [
+            f"- {r.tool_name}: {_render(r.content)}"
+            for r in conv.returns_since_user
+            if not r.tool_name.startswith(HANDOFF_PREFIX)
+        ]
         if lines:
-            return f"{PREFIX} Here is what I found for \"{_render(query, 200)}\":\n" + "\n".join(lines)
+            return f'{PREFIX} Here is what I found for "{_render(query, 200)}":\n' + "\n".join(lines)
     if not query:
         return f"{PREFIX} Hello! How can I help?"
-    return f"{PREFIX} You asked: \"{_render(query, 400)}\". I am a deterministic stand-in without a real LLM."
+    return f'{PREFIX} You asked: "{_render(query, 400)}". I am a deterministic stand-in without a real LLM.'
 
 
 class OfflineModel(FunctionModel):

@@ -109,9 +109,7 @@ def build_model(spec: ModelSpec) -> Model:
             return _REGISTRY[spec.model_name]
         except KeyError:
             known = ", ".join(sorted(_REGISTRY)) or "none"
-            raise ConfigurationError(
-                f"no model registered as {spec.model_name!r} (registered: {known})"
-            ) from None
+            raise ConfigurationError(f"no model registered as {spec.model_name!r} (registered: {known})") from None
     if not real_models_allowed() and not spec.is_loopback:
         raise ConfigurationError(
             f"real model {spec.describe()} blocked: RA_ALLOW_REAL_MODELS=0 (tests use scripted or offline models)"

@@ -87,8 +87,8 @@ class FakeOpenAI:
     @property
     def base_url(self) -> str:
         assert self._server is not None, "start the endpoint first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        host, port = str(self._server.server_address[0]), int(self._server.server_address[1])
+        return f"http://{host!s}:{port}/v1"
 
     def __enter__(self) -> FakeOpenAI:
         endpoint = self
@@ -105,8 +105,15 @@ class FakeOpenAI:
                 if fault.kind == "slow":
                     time.sleep(fault.delay)
                 if fault.kind == "status" and fault.status != 200:
-                    payload = json.dumps({"error": {"message": f"fake error {fault.status}",
-                                                    "type": "fake", "code": str(fault.status)}}).encode()
+                    payload = json.dumps(
+                        {
+                            "error": {
+                                "message": f"fake error {fault.status}",
+                                "type": "fake",
+                                "code": str(fault.status),
+                            }
+                        }
+                    ).encode()
                     self.send_response(fault.status)
                     if fault.retry_after is not None:
                         self.send_header("retry-after", str(fault.retry_after))

@@ -64,8 +64,14 @@ class TestServer:
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, base_dir: Path, *, always_replay: bool = False, log: IO[bytes] | None = None,
-                 extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        base_dir: Path,
+        *,
+        always_replay: bool = False,
+        log: IO[bytes] | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         env = dict(FAST_RETRIES)
         env["RESTATE_WORKER__INVOKER__INACTIVITY_TIMEOUT"] = "0s" if always_replay else "1m"
         env.update(extra_env or {})
@@ -86,8 +92,13 @@ class TestServer:
 
     @classmethod
     @contextlib.contextmanager
-    def start(cls, base_dir: Path | None = None, *, always_replay: bool | None = None,
-              extra_env: dict[str, str] | None = None) -> Iterator[TestServer]:
+    def start(
+        cls,
+        base_dir: Path | None = None,
+        *,
+        always_replay: bool | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> Iterator[TestServer]:
         with contextlib.ExitStack() as stack:
             if base_dir is None:
                 base_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ra-restate-")))
@@ -174,9 +185,7 @@ class Harness:
     def wait_for_journal_entry(self, invocation_id: str, name: str, timeout: float = 30.0) -> None:
         """Poll until the invocation's journal holds a completed entry called `name`."""
         eventually(
-            lambda: self.query(
-                f"select index from sys_journal where id = '{invocation_id}' and name = '{name}'"
-            ),
+            lambda: self.query(f"select index from sys_journal where id = '{invocation_id}' and name = '{name}'"),
             timeout,
             message=f"journal entry {name!r} of {invocation_id}",
         )

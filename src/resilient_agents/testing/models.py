@@ -53,13 +53,13 @@ class ScriptedModel(FunctionModel):
         self.log = log
         self.latency = latency
         self.calls: list[list[ModelMessage]] = []
-        self.label = name
+        self.script_name = name
         super().__init__(self._answer, model_name=name)
 
     @property
     def position(self) -> int:
         """How many calls were answered (across restarts when a log is kept)."""
-        return self.log.count("model", self.label) if self.log else len(self.calls)
+        return self.log.count("model", self.script_name) if self.log else len(self.calls)
 
     async def _answer(self, messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         index = self.position
@@ -72,10 +72,12 @@ class ScriptedModel(FunctionModel):
         elif index < len(self.replies):
             reply = self.replies[index]
         else:
-            raise AssertionError(f"{self.label}: call {index + 1} has no scripted reply ({len(self.replies)} queued)")
+            raise AssertionError(
+                f"{self.script_name}: call {index + 1} has no scripted reply ({len(self.replies)} queued)"
+            )
         self.calls.append(list(messages))
         if self.log is not None:
-            self.log.record("model", self.label, index=index)
+            self.log.record("model", self.script_name, index=index)
         return text(reply) if isinstance(reply, str) else reply
 
 
