@@ -1,7 +1,8 @@
 """One serializer for every value that crosses the journal or state: pydantic, compact JSON.
 
-`TypedSerde(T)` works for pydantic models, pydantic-ai's message dataclasses and plain containers alike; fields
-at their default are left out, so journals and state stay small.
+`TypedSerde(T)` works for pydantic models, pydantic-ai's message dataclasses and plain containers alike. With
+`exclude_none` the fields that are None are left out, which keeps pydantic-ai's messages (mostly optional
+metadata) small in the journal; use it only for types whose None fields default to None.
 """
 
 from __future__ import annotations
@@ -17,14 +18,15 @@ T = TypeVar("T")
 class TypedSerde(Serde[T], Generic[T]):
     """Restate serde for any type pydantic can validate."""
 
-    def __init__(self, tp: Any) -> None:
+    def __init__(self, tp: Any, *, exclude_none: bool = False) -> None:
         self.type = tp
+        self.exclude_none = exclude_none
         self._adapter: TypeAdapter[T] = TypeAdapter(tp)
 
     def serialize(self, obj: T | None) -> bytes:
         if obj is None:
             return b""
-        return self._adapter.dump_json(obj, exclude_defaults=True)
+        return self._adapter.dump_json(obj, exclude_none=self.exclude_none)
 
     def deserialize(self, buf: bytes) -> T | None:
         if not buf:

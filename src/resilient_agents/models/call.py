@@ -22,7 +22,7 @@ from ..serde import TypedSerde
 from .errors import classify
 from .spec import model_from_env
 
-RESPONSE_SERDE: TypedSerde[ModelResponse] = TypedSerde(ModelResponse)
+RESPONSE_SERDE: TypedSerde[ModelResponse] = TypedSerde(ModelResponse, exclude_none=True)
 
 
 class Usage(BaseModel):

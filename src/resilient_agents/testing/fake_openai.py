@@ -59,6 +59,13 @@ def _default_reply(request: dict[str, Any]) -> dict[str, Any]:
     return text_completion(f"fake answer to: {last}")
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that gave up on a slow answer is expected here, not an error worth a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return
+
+
 @dataclass
 class FakeOpenAI:
     """The endpoint; a context manager that serves on a free loopback port."""
@@ -142,7 +149,7 @@ class FakeOpenAI:
                 self.end_headers()
                 self.wfile.write(payload)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
