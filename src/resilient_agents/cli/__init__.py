@@ -8,6 +8,7 @@ from __future__ import annotations
 from . import (
     dev,  # noqa: F401  (registers commands)
     invoke,  # noqa: F401
+    keys,  # noqa: F401
 )
 from ._app import app, console
 

@@ -25,6 +25,7 @@ from hypercorn.config import Config
 from restate.server import install_shutdown_hook
 
 from ..exceptions import ConfigurationError
+from ..security import IDENTITY_KEYS_ENV, identity_keys_from_env
 
 log = logging.getLogger("resilient_agents.serve")
 
@@ -47,15 +48,23 @@ def build_app(services: Sequence[ServiceDef], identity_keys: Sequence[str] | Non
 
 
 def load_target(target: str) -> Any:
-    """Import `module:attr` and turn it into an ASGI app."""
+    """Import `module:attr` and turn it into an ASGI app (signed requests only when RA_IDENTITY_KEYS is set)."""
     module_name, _, attr = target.partition(":")
     if not attr:
         raise ConfigurationError(f"{target!r} is not of the form package.module:attribute")
+    identity_keys = identity_keys_from_env()
     obj: Any = getattr(importlib.import_module(module_name), attr)
     if _is_factory(obj):
         obj = obj()
     if isinstance(obj, list | tuple):
-        obj = build_app(obj)
+        obj = build_app(obj, identity_keys)
+    elif identity_keys and getattr(obj, "__module__", "") == "restate.server":
+        # A ready-made Restate app has its keys baked in; serving it unsigned would defeat the setting.
+        # (Other ASGI apps, the chat page, are not called by Restate and ignore the setting.)
+        raise ConfigurationError(
+            f"{IDENTITY_KEYS_ENV} is set but {target} is a ready-made app: point at a list of services"
+            " (or pass identity_keys to build_app yourself)"
+        )
     return obj
 
 
