@@ -59,4 +59,28 @@ async def ask(ctx: restate.Context, prompt: str) -> str:
     return await llm_call(ctx, prompt)
 
 
-services = [steps, waiter, llm]
+@handler(llm)
+async def ask_and_wait(ctx: restate.Context, prompt: str) -> str:
+    """A journaled model call, then a wait on an awakeable (a point to crash at after the call)."""
+    answer = await llm_call(ctx, prompt)
+    awakeable_id, promise = ctx.awakeable(type_hint=str)
+
+    def announce() -> None:
+        _log().record("awakeable", prompt, id=awakeable_id)
+
+    await ctx.run_typed("announce", announce)
+    return f"{answer} / {await promise}"
+
+
+counter = restate.VirtualObject("Counter")
+
+
+@handler(counter)
+async def add(ctx: restate.ObjectContext, amount: int) -> int:
+    """Add to a counter kept in the object's state."""
+    total = (await ctx.get("total", type_hint=int) or 0) + amount
+    ctx.set("total", total)
+    return total
+
+
+services = [steps, waiter, llm, counter]

@@ -65,12 +65,17 @@ def test_typed_serde_round_trips_model_responses() -> None:
 
 
 def test_public_api_is_complete() -> None:
-    for package_name in ("resilient_agents", "resilient_agents.testing", "resilient_agents.models",
-                         "resilient_agents.engine"):
+    for package_name in (
+        "resilient_agents",
+        "resilient_agents.testing",
+        "resilient_agents.models",
+        "resilient_agents.engine",
+    ):
         package = importlib.import_module(package_name)
         exported = set(package.__all__)
         public = {
-            name for name, value in vars(package).items()
+            name
+            for name, value in vars(package).items()
             if not name.startswith("_") and not inspect.ismodule(value) and name != "annotations"
         }
         assert public <= exported, f"{package_name} exports without __all__: {sorted(public - exported)}"

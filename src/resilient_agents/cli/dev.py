@@ -69,6 +69,9 @@ class _Stop(Exception):
 
 @app.command()
 def dev(
+    services: Annotated[
+        str, typer.Option(help="What to serve: package.module:attribute (a list of services or a factory)")
+    ] = SERVICES_TARGET,
     no_web: Annotated[bool, typer.Option("--no-web", help="Do not serve the chat page")] = False,
     exit_after_ready: Annotated[
         bool, typer.Option("--exit-after-ready", help="Stop everything once ready (for timing and checks)")
@@ -109,7 +112,7 @@ def dev(
         binary=binary,
         log=server_log,
     )
-    service = ServiceProcess(SERVICES_TARGET, settings.service_port, host=settings.host)
+    service = ServiceProcess(services, settings.service_port, host=settings.host)
     web_process = ServiceProcess(WEB_TARGET, settings.web_port, host=settings.host) if web else None
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -120,6 +123,7 @@ def dev(
     try:
         server.start()
         service.start()
+        console.print(f"serving {services} on {service.url} (pid {service.pid})", highlight=False)
         with AdminClient(server.admin_url) as admin:
             forced = register(admin, service.url, data_dir)
         if web_process is not None:
@@ -174,6 +178,7 @@ def _supervise(server: RestateServer, service: ServiceProcess, web: ServiceProce
                 time.sleep(backoff)
                 try:
                     proc.start()
+                    console.print(f"{label} is back (pid {proc.pid})")
                     backoff = 0.5
                 except ResilientAgentsError as exc:
                     console.print(f"[red]{label} did not come back: {exc}[/]")

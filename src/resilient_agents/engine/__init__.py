@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .admin import AdminClient
+from .admin import AdminClient, JournalEntry
 from .ingress import AsyncIngressClient, IngressClient, IngressError
 from .process import ServiceProcess
 from .serve import build_app, serve
@@ -13,6 +13,7 @@ __all__ = [
     "AsyncIngressClient",
     "IngressClient",
     "IngressError",
+    "JournalEntry",
     "RestateServer",
     "ServerConfig",
     "ServiceProcess",

@@ -2,12 +2,65 @@
 
 from __future__ import annotations
 
+import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from ..exceptions import EnvironmentProblem
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One journal entry of an invocation, with its payload decoded when it is JSON."""
+
+    index: int
+    entry_type: str
+    name: str
+    value: Any = None
+    """The decoded result (run completions, outputs, inputs), None when the entry carries none."""
+    failure: str | None = None
+    appended_at: str | None = None
+
+
+def _decode_bytes(raw: Any) -> Any:
+    if not isinstance(raw, list):
+        return raw
+    data = bytes(raw)
+    try:
+        return json.loads(data) if data else None
+    except ValueError:
+        return data.decode(errors="replace")
+
+
+def _find(tree: Any, key: str) -> Any:
+    """Depth-first search for `key` in the nested JSON of a journal entry."""
+    if isinstance(tree, dict):
+        if key in tree:
+            return tree[key]
+        for value in tree.values():
+            found = _find(value, key)
+            if found is not None:
+                return found
+    return None
+
+
+def decode_entry(row: dict[str, Any]) -> JournalEntry:
+    tree = json.loads(row.get("entry_json") or "{}")
+    success = _find(tree, "Success")
+    payload = _find(tree, "payload")
+    failure = _find(tree, "Failure")
+    value = _decode_bytes(success if success is not None else payload)
+    return JournalEntry(
+        index=int(row["index"]),
+        entry_type=str(row.get("entry_type", "")),
+        name=str(row.get("name", "")),
+        value=value,
+        failure=json.dumps(failure) if failure is not None else None,
+        appended_at=row.get("appended_at"),
+    )
 
 
 class AdminClient:
@@ -57,6 +110,14 @@ class AdminClient:
         if res.status_code != 200:
             raise EnvironmentProblem(f"introspection query failed (HTTP {res.status_code}): {res.text[:500]}")
         return list(res.json().get("rows", []))
+
+    def journal(self, invocation_id: str) -> list[JournalEntry]:
+        """The journal of one invocation, in order, with run results and outputs decoded."""
+        rows = self.query(
+            "select index, entry_type, name, entry_json, appended_at from sys_journal "
+            f"where id = '{invocation_id}' order by index"
+        )
+        return [decode_entry(row) for row in rows]
 
     def services(self) -> list[str]:
         res = self._http.get("/services")

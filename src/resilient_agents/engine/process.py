@@ -114,5 +114,9 @@ class ServiceProcess:
         return self.process is not None and self.process.poll() is None
 
     @property
+    def pid(self) -> int | None:
+        return None if self.process is None else self.process.pid
+
+    @property
     def exit_code(self) -> int | None:
         return None if self.process is None else self.process.poll()
