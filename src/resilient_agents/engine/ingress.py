@@ -29,6 +29,9 @@ def handler_path(service: str, handler: str, key: str | None = None) -> str:
 
 
 def _body(arg: Any) -> bytes:
+    # No argument is an empty body: Restate refuses a JSON `null` (or any content-type) for a handler without input.
+    if arg is None:
+        return b""
     if isinstance(arg, BaseModel):
         return arg.model_dump_json().encode()
     if isinstance(arg, bytes):
@@ -36,8 +39,8 @@ def _body(arg: Any) -> bytes:
     return json.dumps(arg).encode()
 
 
-def _headers(idempotency_key: str | None, delay: str | None = None) -> dict[str, str]:
-    headers = {"content-type": "application/json"}
+def _headers(idempotency_key: str | None, body: bytes = b"{}") -> dict[str, str]:
+    headers = {"content-type": "application/json"} if body else {}
     if idempotency_key:
         headers["idempotency-key"] = idempotency_key
     return headers
@@ -87,8 +90,8 @@ class IngressClient:
         """Invoke a handler and wait for its result (raises `IngressError` on a failure)."""
         res = self._http.post(
             handler_path(service, handler, key),
-            content=_body(arg),
-            headers=_headers(idempotency_key),
+            content=(body := _body(arg)),
+            headers=_headers(idempotency_key, body),
             timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )
         return _result(res)
@@ -107,8 +110,8 @@ class IngressClient:
         params = {"delay": delay} if delay else None
         res = self._http.post(
             handler_path(service, handler, key) + "/send",
-            content=_body(arg),
-            headers=_headers(idempotency_key),
+            content=(body := _body(arg)),
+            headers=_headers(idempotency_key, body),
             params=params,
         )
         return str(_result(res)["invocationId"])
@@ -162,13 +165,23 @@ class AsyncIngressClient:
         idempotency_key: str | None = None,
     ) -> Any:
         res = await self._http.post(
-            handler_path(service, handler, key), content=_body(arg), headers=_headers(idempotency_key)
+            handler_path(service, handler, key), content=(body := _body(arg)), headers=_headers(idempotency_key, body)
         )
         return _result(res)
 
-    async def send(self, service: str, handler: str, arg: Any = None, *, key: str | None = None) -> str:
+    async def send(
+        self,
+        service: str,
+        handler: str,
+        arg: Any = None,
+        *,
+        key: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> str:
         res = await self._http.post(
-            handler_path(service, handler, key) + "/send", content=_body(arg), headers=_headers(None)
+            handler_path(service, handler, key) + "/send",
+            content=(body := _body(arg)),
+            headers=_headers(idempotency_key, body),
         )
         return str(_result(res)["invocationId"])
 
