@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from resilient_agents import IngressError
-from resilient_agents.testing import Harness, eventually, harness_fixture
+from resilient_agents.testing import Harness, TestServer, eventually, harness_fixture
 
 harness = harness_fixture("tests.apps.steps:services")
 
@@ -53,3 +55,13 @@ def test_bad_input_is_a_terminal_400_naming_the_field(harness: Harness) -> None:
     with pytest.raises(IngressError) as unknown:
         harness.ingress.call("Steps", "run", {"count": 1, "colour": "red"})
     assert unknown.value.status == 400 and "colour" in unknown.value.message
+
+
+def test_always_replay_mode_replays_without_rerunning_steps(tmp_path: Path) -> None:
+    with TestServer.start(tmp_path, always_replay=True) as server, server.serve("tests.apps.steps:services") as h:
+        invocation = h.ingress.send("Waiter", "wait", "replayed")
+        entry = eventually(lambda: h.calls.entries("awakeable", "replayed"))
+        eventually(lambda: h.invocation_status(invocation) == "suspended", message="suspended at once")
+        h.ingress.resolve_awakeable(entry[0]["id"], "yes")
+        assert h.ingress.attach(invocation) == "replayed: yes"
+        assert h.calls.count("awakeable", "replayed") == 1, "a replay re-ran a journaled step"
