@@ -33,9 +33,11 @@ install: $(PY_STAMP) $(NODE_STAMP)
 run: install
 	$(BIN)/resilient-agents dev
 
+LINT_PATHS := $(wildcard src tests scripts benchmarks)
+
 lint: $(PY_STAMP)
-	$(BIN)/ruff check src tests scripts
-	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy
 
 typecheck: lint
