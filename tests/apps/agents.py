@@ -17,7 +17,7 @@ import json
 from datetime import timedelta
 
 import restate
-from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, TextPart, ToolReturnPart, UserPromptPart
+from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, ToolReturnPart, UserPromptPart
 from pydantic_ai.models.function import AgentInfo
 
 from resilient_agents import RequestModel, handler, register_model
