@@ -10,6 +10,9 @@ to `python -m resilient_agents.engine`). Anything else, a direct `curl` at the e
     pair.public_key_id                                   # for the service: RA_IDENTITY_KEYS=publickeyv1_...
 
 `resilient-agents keys generate` does the same from the command line.
+
+`redact(text)` removes API keys from messages (provider errors can repeat the key they were sent), so that
+they stay out of journals, logs and responses.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from .exceptions import ConfigurationError
 __all__ = [
     "IDENTITY_KEYS_ENV",
     "KEY_ID_PREFIX",
+    "REDACTED",
     "SERVER_KEY_ENV",
     "KeyPair",
     "base58",
@@ -35,6 +39,8 @@ __all__ = [
     "load_key_pair",
     "parse_identity_keys",
     "public_key_id",
+    "redact",
+    "secret_values",
     "server_signing_env",
 ]
 
@@ -126,3 +132,28 @@ def identity_keys_from_env() -> list[str]:
 def server_signing_env(private_key_path: Path) -> dict[str, str]:
     """The restate-server setting that makes it sign its requests with this key."""
     return {SERVER_KEY_ENV: str(private_key_path.resolve())}
+
+
+# --- secrets in messages ------------------------------------------------------------------------------------
+
+_SECRET_ENV_NAME = re.compile(r"(API_KEY|_TOKEN|_SECRET|PASSWORD)$")
+_SECRET_SHAPES = re.compile(
+    r"\b(?:sk|rk|pk)-[A-Za-z0-9_\-]{12,}"  # OpenAI, Anthropic (sk-ant-...), Stripe-like keys
+    r"|\bBearer\s+[A-Za-z0-9_\-.=]{12,}"  # an Authorization header copied into a message
+    r"|\bAIza[0-9A-Za-z_\-]{20,}"  # Google API keys
+)
+REDACTED = "[redacted]"
+
+
+def secret_values() -> list[str]:
+    """Values of environment variables named like secrets (`*API_KEY`, `*_TOKEN`, `*_SECRET`, `*PASSWORD`)."""
+    values = {v for k, v in os.environ.items() if _SECRET_ENV_NAME.search(k.upper()) and len(v) >= 8}
+    return sorted(values, key=len, reverse=True)
+
+
+def redact(text: str) -> str:
+    """`text` with API keys removed: the values of secret-named environment variables, and anything shaped
+    like a provider key or bearer token. For error messages that end up in journals, logs and responses."""
+    for value in secret_values():
+        text = text.replace(value, REDACTED)
+    return _SECRET_SHAPES.sub(REDACTED, text)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from resilient_agents import ConfigurationError
-from resilient_agents.security import base58, load_key_pair, parse_identity_keys
+from resilient_agents.security import base58, load_key_pair, parse_identity_keys, redact
 
 # A throwaway key made with `openssl genpkey -algorithm ed25519`; restate-server 1.7.12 logged this id for it.
 OPENSSL_PEM = b"""-----BEGIN PRIVATE KEY-----
@@ -41,3 +41,16 @@ def test_identity_keys_are_parsed_and_checked() -> None:
     assert parse_identity_keys("") == []
     with pytest.raises(ConfigurationError, match="RA_IDENTITY_KEYS"):
         parse_identity_keys("publickeyv1_0OIl")
+
+
+def test_redact_removes_secret_env_values_and_key_shapes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MY_PROVIDER_API_KEY", "plain-looking-value-123")
+    text = (
+        "bad key plain-looking-value-123; also sk-proj-abcdefghijklmnop and sk-ant-api03-XYZXYZXYZXYZXYZ, "
+        "header Bearer abcdefghijklmnopqrstuv, short sk-12"
+    )
+    cleaned = redact(text)
+    for secret in ("plain-looking-value-123", "sk-proj-abcdefghijklmnop", "sk-ant-api03", "abcdefghijklmnopqrstuv"):
+        assert secret not in cleaned
+    assert cleaned.count("[redacted]") == 4
+    assert "short sk-12" in cleaned, "short ordinary words are left alone"

@@ -13,6 +13,7 @@ import httpx
 from pydantic_ai import exceptions as pai
 
 from ..exceptions import RetryableModelError, TerminalModelError
+from ..security import redact
 
 _TERMINAL_HINTS = {
     401: "the provider rejected the API key: check the key for the model named in RA_MODEL",
@@ -41,24 +42,28 @@ def retry_after(headers: dict[str, str] | httpx.Headers | None) -> timedelta | N
 
 
 def classify(exc: BaseException) -> RetryableModelError | TerminalModelError | None:
-    """The error Restate should see for a provider failure; None when `exc` is not a provider failure."""
+    """The error Restate should see for a provider failure; None when `exc` is not a provider failure.
+
+    Messages are redacted: a provider may repeat the API key it was sent, and these end up in the journal.
+    """
     if isinstance(exc, RetryableModelError | TerminalModelError):
         return exc
+    detail = redact(str(exc))
     if isinstance(exc, pai.ContentFilterError):
-        return TerminalModelError(f"the model provider refused the content (content policy): {exc}", 400)
+        return TerminalModelError(f"the model provider refused the content (content policy): {detail}", 400)
     if isinstance(exc, pai.ModelHTTPError):
-        return _from_status(exc.status_code, str(exc), exc.headers)
+        return _from_status(exc.status_code, detail, exc.headers)
     if isinstance(exc, pai.ModelAPIError):
         # timeouts, connection errors and other transport failures without a status
-        return RetryableModelError(f"model provider unreachable: {exc}")
+        return RetryableModelError(f"model provider unreachable: {detail}")
     if isinstance(exc, httpx.HTTPStatusError):
-        return _from_status(exc.response.status_code, str(exc), exc.response.headers)
+        return _from_status(exc.response.status_code, detail, exc.response.headers)
     if isinstance(exc, httpx.TimeoutException | httpx.TransportError | TimeoutError | ConnectionError):
-        return RetryableModelError(f"model provider unreachable: {exc!r}")
+        return RetryableModelError(f"model provider unreachable: {type(exc).__name__}: {detail}")
     status = getattr(exc, "status_code", None)
     if isinstance(status, int):
         response = getattr(exc, "response", None)
-        return _from_status(status, str(exc), getattr(response, "headers", None))
+        return _from_status(status, detail, getattr(response, "headers", None))
     return None
 
 

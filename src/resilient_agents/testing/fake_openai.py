@@ -30,6 +30,8 @@ class Fault:
     delay: float = 0.0
     kind: str = "status"
     """status, slow, malformed_args or truncated."""
+    echo_key: bool = False
+    """Repeat the presented API key in the error message, as careless providers and proxies do."""
 
 
 def text_completion(content: str, model: str = "fake-model") -> dict[str, Any]:
@@ -73,10 +75,12 @@ class FakeOpenAI:
     reply: Reply = _default_reply
     faults: deque[Fault] = field(default_factory=deque)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    api_keys: list[str] = field(default_factory=list)
+    """The bearer token of each request (proves which key the client sent)."""
     _server: ThreadingHTTPServer | None = None
 
-    def fail(self, status: int, retry_after: float | None = None) -> FakeOpenAI:
-        self.faults.append(Fault(status=status, retry_after=retry_after))
+    def fail(self, status: int, retry_after: float | None = None, echo_key: bool = False) -> FakeOpenAI:
+        self.faults.append(Fault(status=status, retry_after=retry_after, echo_key=echo_key))
         return self
 
     def slow(self, seconds: float) -> FakeOpenAI:
@@ -108,6 +112,8 @@ class FakeOpenAI:
                 length = int(self.headers.get("content-length", "0"))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 endpoint.requests.append(body)
+                key = self.headers.get("authorization", "").removeprefix("Bearer ")
+                endpoint.api_keys.append(key)
                 fault = endpoint.faults.popleft() if endpoint.faults else Fault()
                 if fault.kind == "slow":
                     time.sleep(fault.delay)
@@ -115,7 +121,8 @@ class FakeOpenAI:
                     payload = json.dumps(
                         {
                             "error": {
-                                "message": f"fake error {fault.status}",
+                                "message": f"fake error {fault.status}"
+                                + (f": incorrect API key provided: {key}" if fault.echo_key else ""),
                                 "type": "fake",
                                 "code": str(fault.status),
                             }
