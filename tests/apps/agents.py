@@ -5,6 +5,7 @@ The model (registered as `RA_MODEL=registered:loop-script`) reads the last user 
     say <text>                 answers "said: <text>"
     call [[tool, {args}], ...] calls those tools in one response; once their results are in, answers
                                "done: tool=result; ..." (in call order)
+    slowcall [...]             the same, each model call taking 0.4 s more (room for a crash mid-call)
     chain <agent> <agent> ...  hands off along the chain (one handoff per model call), then answers
                                "chain ended at <agent>"
 It is a pure function of the conversation, so a repeated call after a crash answers the same.
@@ -80,6 +81,12 @@ async def multiply(a: int, b: int) -> int:
     return a * b
 
 
+async def nap(seconds: float) -> float:
+    """Sleep (a slow function tool)."""
+    await asyncio.sleep(seconds)
+    return seconds
+
+
 def whoami(call: ToolCallInfo) -> str:
     """Who the tool acts for."""
     return f"{call.session_key} via {call.agent}"
@@ -96,7 +103,7 @@ def flaky(note: str) -> str:
     raise RuntimeError(f"flaky failed on {note}")
 
 
-def _reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+async def _reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
     user = ""
     returns: list[ToolReturnPart] = []
     for message in messages:
@@ -110,6 +117,9 @@ def _reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
     me = (info.instructions or "agent:?").split(":", 1)[1]
     if user.startswith("say "):
         return text(f"said: {user[4:]}")
+    if user.startswith("slowcall "):
+        await asyncio.sleep(0.4)
+        user = user[4:]
     if user.startswith("call "):
         asked = json.loads(user[5:])
         answered = [r for r in returns if not r.tool_name.startswith("transfer_to_")]
@@ -147,6 +157,7 @@ agent_a = Agent(
         restate_tool(remind, schedulable=True),
         restate_tool(get_secret),
         function_tool(multiply),
+        function_tool(nap),
         function_tool(whoami),
         function_tool(pay, requires_approval=True),
         function_tool(flaky, max_attempts=2),
