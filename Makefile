@@ -15,6 +15,8 @@ help:
 	@echo "make test   lint, type check and the whole test suite (against a real restate-server)"
 	@echo "make bench  benchmarks side by side (writes BENCHMARKS.md)"
 	@echo "make lint   ruff and mypy only"
+	@echo "make chaos  agent sessions under SIGKILLs and server restarts; prints the counts (CHAOS_ARGS=--help)"
+	@echo "make cluster  a three-node Restate cluster on loopback serving every app"
 
 $(PY_STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "resilient-agents needs Python 3.11 or newer: found " + sys.version.split()[0])'
@@ -50,6 +52,13 @@ test: install lint
 
 bench: install
 	$(BIN)/python -m resilient_agents.bench
+
+# Bounded: 40 sessions, 12 kills, 2 server restarts by default; e.g. CHAOS_ARGS="--sessions 100 --hard".
+chaos: install
+	$(BIN)/python -m tests.apps.chaos $(CHAOS_ARGS)
+
+cluster: install
+	$(BIN)/python scripts/cluster.py
 
 clean:
 	rm -rf $(VENV) node_modules .restate .pytest_cache .mypy_cache .ruff_cache
