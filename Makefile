@@ -47,7 +47,15 @@ typecheck: lint
 unit: $(PY_STAMP)
 	$(BIN)/pytest tests/unit -q
 
-test: install lint
+# The chat page's browser tests drive Debian's Chromium through Playwright (browser downloads fail here).
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
+	elif sudo -n true 2>/dev/null; then sudo -n apt-get update -q && sudo -n apt-get install -y -q chromium; \
+	else echo "Chromium is missing (the chat page tests need it): run 'sudo apt-get install -y chromium'"; exit 1; fi
+
+test: install $(CHROMIUM) lint
 	$(BIN)/pytest -q
 
 bench: install

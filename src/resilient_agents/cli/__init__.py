@@ -10,8 +10,8 @@ from . import (
     dev,  # noqa: F401  (registers commands)
     invoke,  # noqa: F401
     keys,  # noqa: F401
-    sessions,  # noqa: F401
     patterns,  # noqa: F401
+    sessions,  # noqa: F401
 )
 from ._app import app, console
 
