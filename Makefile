@@ -58,8 +58,14 @@ $(CHROMIUM):
 test: install $(CHROMIUM) lint
 	$(BIN)/pytest -q
 
-bench: install
-	$(BIN)/python -m resilient_agents.bench
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): pyproject.toml $(PY_STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@touch $@
+
+bench: install $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks
 
 # Bounded: 40 sessions, 12 kills, 2 server restarts by default; e.g. CHAOS_ARGS="--sessions 100 --hard".
 chaos: install
