@@ -6,6 +6,7 @@ The public API is re-exported here; everything else is private. Apps import only
 
 from __future__ import annotations
 
+from .agents import Agent, AgentResponse, agent_session, function_tool, restate_tool
 from .config import Settings
 from .engine import AdminClient, AsyncIngressClient, IngressClient, IngressError, build_app
 from .exceptions import (
@@ -35,7 +36,9 @@ from .serde import TypedSerde
 
 __all__ = [
     "AdminClient",
+    "Agent",
     "AgentControlFlow",
+    "AgentResponse",
     "AsyncIngressClient",
     "BudgetExceeded",
     "ConfigurationError",
@@ -52,13 +55,16 @@ __all__ = [
     "TerminalModelError",
     "TypedSerde",
     "Usage",
+    "agent_session",
     "build_app",
     "default_model",
     "durable_model_call",
+    "function_tool",
     "handler",
     "llm_call",
     "model_from_env",
     "parse_model_spec",
     "register_model",
     "response_text",
+    "restate_tool",
 ]

@@ -46,7 +46,7 @@ class ApprovalGate:
         self.ctx = ctx
         self.policy = policy
 
-    async def decide(self, requests: list[tuple[Tool, ToolCallInfo]]) -> list[ApprovalDecision]:
+    async def decide(self, requests: list[tuple[Tool, ToolCallInfo, timedelta | None]]) -> list[ApprovalDecision]:
         """One decision per request, in order; all requests are open at once, so humans answer in any order."""
         if not requests:
             return []
@@ -54,7 +54,7 @@ class ApprovalGate:
         now = await ctx.time()
         waits = []
         records = []
-        for tool, call in requests:
+        for tool, call, delay in requests:
             awakeable_id, decision = ctx.awakeable(serde=DECISION_SERDE)
             timer = ctx.sleep(self.policy.timeout, name=f"approval timeout {tool.name}")
             waits.append((decision, timer))
@@ -65,6 +65,7 @@ class ApprovalGate:
                     arguments=call.arguments,
                     agent=call.agent,
                     tool_call_id=call.call_id,
+                    delay_seconds=delay.total_seconds() if delay is not None else None,
                     expires_at=now + self.policy.timeout.total_seconds(),
                     on_timeout=self.policy.on_timeout,
                     awakeable_id=awakeable_id,

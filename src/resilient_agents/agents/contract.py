@@ -96,6 +96,8 @@ class PendingApproval(BaseModel):
     arguments: dict[str, Any] = Field(default_factory=dict)
     agent: str
     tool_call_id: str = ""
+    delay_seconds: float | None = None
+    """Set when the model scheduled the call for later: it runs this long after the approval."""
     expires_at: float = 0.0
     """Unix time when the configured default applies."""
     on_timeout: Literal["approve", "reject"] = "reject"

@@ -215,7 +215,7 @@ def restate_tool(
     """A tool that calls a Restate handler (decorated with `@handler(...)` or `@service.handler()`)."""
     try:
         definition: Any = handler_from_callable(handler)
-    except ValueError:
+    except (ValueError, TypeError):
         raise ConfigurationError(
             f"{handler!r} is not a Restate handler: use function_tool for plain functions"
         ) from None

@@ -6,6 +6,7 @@ Each group of commands lives in its own module and registers itself on `app`.
 from __future__ import annotations
 
 from . import (
+    client,  # noqa: F401
     crew,  # noqa: F401
     dev,  # noqa: F401  (registers commands)
     invoke,  # noqa: F401

@@ -4,9 +4,11 @@ It drives every demo end to end when no model is configured:
 - it picks tools (or handoffs, when no tool fits) by matching the user's words against tool names and
   descriptions; tools that tie for the best match are called together, in parallel;
 - it fills arguments from the message and the tool's JSON schema (numbers, seats like 10B, confirmation numbers,
-  enums, the whole message for free text);
+  enums, a payee after "to", delays such as "in 10 minutes" or "tomorrow" for `*delay*` / `*_seconds` numbers,
+  the whole message for free text);
 - when a required argument cannot be found it asks for it, and fills it from the next message;
-- otherwise it answers with text built from the conversation and the tool results.
+- otherwise it answers with text built from the conversation and the tool results; tool results that are not a
+  success (failed, denied, retried) stop further tool calls and are reported as problems.
 Every text it writes starts with "[offline model]".
 """
 
@@ -169,7 +171,8 @@ class _Conversation:
     user_texts: list[str] = field(default_factory=list)
     called_since_user: list[str] = field(default_factory=list)
     returns_since_user: list[ToolReturnPart] = field(default_factory=list)
-    retries_since_user: list[RetryPromptPart] = field(default_factory=list)
+    retries_since_user: list[RetryPromptPart | ToolReturnPart] = field(default_factory=list)
+    """Retry prompts and tool results whose outcome is not a success (failed, denied, retried)."""
     last_text_before_user: str = ""
     rounds_since_user: int = 0
 
@@ -185,6 +188,8 @@ class _Conversation:
                         conv.last_text_before_user = last_text
                         conv.called_since_user, conv.returns_since_user = [], []
                         conv.retries_since_user, conv.rounds_since_user = [], 0
+                    elif isinstance(part, ToolReturnPart) and part.outcome not in ("success", "interrupted"):
+                        conv.retries_since_user.append(part)
                     elif isinstance(part, ToolReturnPart):
                         conv.returns_since_user.append(part)
                     elif isinstance(part, RetryPromptPart):
@@ -226,6 +231,24 @@ _NUMBER = re.compile(r"(?<![\w.])(\d[\d,]*(?:\.\d+)?)(?![\w])")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 _DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 _PLACE = re.compile(r"\b(?:in|at|for|to|from) ([A-Z][a-zA-Z]+(?: [A-Z][a-zA-Z]+)?)")
+_PAYEE = re.compile(
+    r"\bto (?:the )?(.+?)(?=\s+(?:(?:tomorrow|today|tonight|next|now)\b|in \d|on \d)|[.?!]*$)", re.IGNORECASE
+)
+_IN_DURATION = re.compile(r"\bin (\d+(?:\.\d+)?) ?(second|sec|minute|min|hour|day|week)s?\b", re.IGNORECASE)
+_UNIT_SECONDS = {"second": 1, "sec": 1, "minute": 60, "min": 60, "hour": 3600, "day": 86400, "week": 604800}
+_WHEN = {"tomorrow": 86400, "next week": 604800, "next month": 2592000}
+
+
+def duration_seconds(text: str) -> float | None:
+    """Seconds from now named in `text`: "in 10 minutes", "in 2 days", "tomorrow", "next week", "next month"."""
+    match = _IN_DURATION.search(text)
+    if match:
+        return float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
+    lowered = text.lower()
+    for phrase, seconds in _WHEN.items():
+        if phrase in lowered:
+            return float(seconds)
+    return None
 
 
 def _fill_string(name: str, schema: dict[str, Any], text: str) -> str | None:
@@ -243,6 +266,9 @@ def _fill_string(name: str, schema: dict[str, Any], text: str) -> str | None:
         for match in _CODE.finditer(text):
             return match.group(1)
         return None
+    if any(k in lname for k in ("payee", "recipient", "beneficiary")):
+        match = _PAYEE.search(text)
+        return match.group(1).strip() if match else None
     if any(k in lname for k in ("city", "location", "place", "destination", "country")):
         match = _PLACE.search(text)
         return match.group(1) if match else None
@@ -255,13 +281,19 @@ def _fill_value(name: str, schema: dict[str, Any], text: str) -> tuple[bool, Any
     if "enum" in schema:
         lowered = text.lower()
         for option in schema["enum"]:
-            if str(option).lower() in lowered:
+            if str(option).lower() in lowered or str(option).lower().replace("_", " ") in lowered:
                 return True, option
         return True, schema["enum"][0]
     default = schema.get("default")
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), None)
+    lname = name.lower()
+    if kind in ("integer", "number") and ("delay" in lname or lname.endswith("_seconds")):
+        seconds = duration_seconds(text)
+        if seconds is None:
+            return (default is not None), default
+        return True, int(seconds) if kind == "integer" else seconds
     if kind in ("integer", "number"):
         for match in _NUMBER.finditer(text):
             raw = match.group(1).replace(",", "")
@@ -368,6 +400,9 @@ def _choose_tools(
     query_terms = _terms(query)
     regular = [t for t in candidates if not t.name.startswith(HANDOFF_PREFIX)]
     handoffs = [t for t in candidates if t.name.startswith(HANDOFF_PREFIX)]
+    if any(not r.tool_name.startswith(HANDOFF_PREFIX) for r in conv.returns_since_user):
+        # A tool already answered this turn: answer from its result rather than hand the conversation on.
+        handoffs = []
     for pool in (regular, handoffs):
         scored = [(t, _score(t, query_terms)) for t in pool]
         best = max((s for _, s in scored), default=0)
@@ -390,17 +425,19 @@ def _choose_tools(
 
 
 def _answer(conv: _Conversation, query: str) -> str:
+    lines = [
+        f"- {r.tool_name}: {_render(r.content)}"
+        for r in conv.returns_since_user
+        if not r.tool_name.startswith(HANDOFF_PREFIX)
+    ]
+    found = f'{PREFIX} Here is what I found for "{_render(query, 200)}":\n' + "\n".join(lines)
     if conv.retries_since_user:
         problems = "; ".join(_render(r.content, 300) for r in conv.retries_since_user)
-        return f"{PREFIX} I could not complete that: {problems}"
-    if conv.returns_since_user:
-        lines = [
-            f"- {r.tool_name}: {_render(r.content)}"
-            for r in conv.returns_since_user
-            if not r.tool_name.startswith(HANDOFF_PREFIX)
-        ]
         if lines:
-            return f'{PREFIX} Here is what I found for "{_render(query, 200)}":\n' + "\n".join(lines)
+            return f"{found}\nBut: {problems}"
+        return f"{PREFIX} I could not complete that: {problems}"
+    if lines:
+        return found
     if not query:
         return f"{PREFIX} Hello! How can I help?"
     return f'{PREFIX} You asked: "{_render(query, 400)}". I am a deterministic stand-in without a real LLM.'
