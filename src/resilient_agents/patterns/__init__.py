@@ -16,7 +16,7 @@ Each is a plain async function taking the Restate context, so patterns mix insid
 from __future__ import annotations
 
 from .chaining import ChainResult, ChainStep, chain
-from .chat import ChatMessage, chat_turn, read_history
+from .chat import ChatHistory, ChatMessage, chat_turn, read_history
 from .evaluator import Evaluation, EvaluationResult, Round, evaluate_and_improve, generation_prompt
 from .human import (
     EscalationLevel,
@@ -52,6 +52,7 @@ __all__ = [
     "AgentAnalysis",
     "ChainResult",
     "ChainStep",
+    "ChatHistory",
     "ChatMessage",
     "Choice",
     "DurableTool",

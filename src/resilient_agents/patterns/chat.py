@@ -29,6 +29,12 @@ class ChatMessage(BaseModel):
     content: str
 
 
+class ChatHistory(BaseModel):
+    """A conversation, oldest message first."""
+
+    messages: list[ChatMessage]
+
+
 HISTORY: StateKey[list[ChatMessage]] = StateKey("history", list[ChatMessage])
 
 
@@ -70,6 +76,6 @@ async def chat_turn(
 
 async def read_history(
     ctx: restate.ObjectSharedContext | restate.ObjectContext, history_key: StateKey[list[ChatMessage]] = HISTORY
-) -> list[ChatMessage]:
+) -> ChatHistory:
     """The session's history (from a shared handler: never waits for a running message)."""
-    return await history_key.get(ctx) or []
+    return ChatHistory(messages=await history_key.get(ctx) or [])

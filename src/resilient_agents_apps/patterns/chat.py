@@ -9,7 +9,7 @@ from __future__ import annotations
 import restate
 
 from resilient_agents import handler
-from resilient_agents.patterns import ChatMessage, chat_turn, read_history
+from resilient_agents.patterns import ChatHistory, chat_turn, read_history
 
 chat = restate.VirtualObject("Chat", description="Chat sessions with their history in Restate's state.")
 
@@ -21,7 +21,7 @@ async def message(ctx: restate.ObjectContext, text: str) -> str:
 
 
 @handler(chat, kind="shared")
-async def get_history(ctx: restate.ObjectSharedContext) -> list[ChatMessage]:
+async def get_history(ctx: restate.ObjectSharedContext) -> ChatHistory:
     """The conversation so far; never blocked by a message being handled."""
     return await read_history(ctx)
 
