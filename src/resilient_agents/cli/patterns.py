@@ -12,7 +12,6 @@ from typing import Annotated, Any
 import httpx
 import typer
 from rich.markup import escape
-from rich.panel import Panel
 from rich.rule import Rule
 
 from ..engine.ingress import IngressError
@@ -37,6 +36,12 @@ def _text(text: str) -> None:
     console.print(escape(text), highlight=False)
 
 
+def _section(title: str, text: str) -> None:
+    """A heading rule and the text under it (long model output wraps instead of being cut by a box)."""
+    console.print(Rule(escape(title), align="left"))
+    _text(text)
+
+
 @app.command("chaining_client")
 def chaining_client() -> None:
     """Send the default report through CallChainingService/run and print every step."""
@@ -52,8 +57,7 @@ def parallelization_client() -> None:
     """Analyze the default stakeholder groups at once with ParallelizationService/run_in_parallel."""
     result = ParallelResult.model_validate(call_with_spinner("ParallelizationService", "run_in_parallel", {}))
     for item in result.results:
-        console.print(Rule(escape(item.input.splitlines()[0]), align="left"))
-        _text(item.output)
+        _section(item.input.splitlines()[0], item.output)
 
 
 @app.command("routing_client")
@@ -69,22 +73,20 @@ def routing_client(
     console.print("Processing support tickets...")
     for i, ticket in enumerate(TICKETS, start=1):
         answer = RoutedAnswer.model_validate(call_with_spinner(service, "route", {"message": ticket}))
-        console.print(Rule(f"Ticket {i}", align="left"))
-        _text(ticket)
+        _section(f"Ticket {i}", ticket)
         console.print(f"[bold]Routed to:[/] {escape(answer.agent)}", highlight=False)
-        console.print(Panel(escape(answer.answer), title="Response", title_align="left"))
+        _section("Response", answer.answer)
 
 
 @app.command("orchestrator_client")
 def orchestrator_client() -> None:
     """Break the default task into subtasks with Orchestrator/process_text and print every worker's result."""
     result = OrchestratorResult.model_validate(call_with_spinner("Orchestrator", "process_text", {}))
-    console.print(Panel(escape(result.analysis), title="Analysis", title_align="left"))
+    _section("Analysis", result.analysis)
     for worker in result.worker_results:
-        console.print(Rule(f"{escape(worker.type)}: {escape(worker.description)}", align="left"))
-        _text(worker.result)
+        _section(f"{worker.type}: {worker.description}", worker.result)
     if result.combined:
-        console.print(Panel(escape(result.combined), title="Combined", title_align="left"))
+        _section("Combined", result.combined)
 
 
 @app.command("evaluator_client")
