@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -197,6 +197,9 @@ class ChaosResult:
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
 
+    def count_retry(self) -> None:
+        self.client_retries += 1
+
     def summary(self) -> str:
         return (
             f"sessions={self.sessions} messages={sum(map(len, self.sent.values()))} answered={self.answered}"
@@ -210,8 +213,13 @@ MAX_MESSAGES = 500
 """A bound on each session's messages, whatever the chaos does."""
 
 
-async def _send_with_retries(
-    client: httpx.AsyncClient, path: str, body: Any, idempotency_key: str, deadline: float, result: ChaosResult
+async def send_with_retries(
+    client: httpx.AsyncClient,
+    path: str,
+    body: Any,
+    idempotency_key: str,
+    deadline: float,
+    on_retry: Callable[[], None] = lambda: None,
 ) -> Any:
     """POST until answered: the idempotency key makes a repeat attach to the same invocation, never a new one."""
     headers = {"idempotency-key": idempotency_key}
@@ -228,7 +236,7 @@ async def _send_with_retries(
             problem = f"HTTP {res.status_code}: {res.text[:200]}"
         if time.monotonic() > deadline:
             raise TimeoutError(f"{path} not answered before the deadline; last: {problem}")
-        result.client_retries += 1
+        on_retry()
         await asyncio.sleep(0.2)  # the server is restarting: try again shortly
 
 
@@ -244,7 +252,9 @@ async def _workload(h: Harness, chaos: Chaos, run: str, result: ChaosResult, dea
                 amount = i * MAX_MESSAGES + k + 1
                 sent.append(amount)
                 path = f"/{SESSION}/{run}-{i}/run"
-                answer = await _send_with_retries(client, path, f"deposit {amount}", f"{run}-{i}-{k}", deadline, result)
+                answer = await send_with_retries(
+                    client, path, f"deposit {amount}", f"{run}-{i}-{k}", deadline, result.count_retry
+                )
                 if str(answer.get("final_output", "")).startswith(f"deposited {amount} "):
                     result.answered += 1
                 else:
