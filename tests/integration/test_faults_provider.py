@@ -1,5 +1,6 @@
 """Model provider faults over real HTTP (the `openai` client against a local endpoint): a chain of model
-calls completes through rate limits, 5xx, timeouts and truncated bodies; a bad key fails at once, terminal.
+calls and an agent session complete through rate limits, 5xx, timeouts, truncated bodies and malformed tool-call
+arguments; a bad key fails at once, terminal, and leaves the session usable.
 
 The endpoint runs in the test process and counts every request, which is how retries are proven: a transient
 fault costs exactly one extra request, a 401 none, and a call journaled before a SIGKILL is never sent again.
@@ -8,6 +9,7 @@ fault costs exactly one extra request, a 401 none, and a call journaled before a
 from __future__ import annotations
 
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +19,7 @@ import pytest
 from resilient_agents import IngressError
 from resilient_agents.testing import Harness, TestServer, eventually
 from resilient_agents.testing.fake_openai import FakeOpenAI, Fault
+from tests.apps.faults import SESSION, endpoint_reply
 
 MODEL_TIMEOUT = 2.0
 
@@ -39,7 +42,7 @@ def prompt_of(body: dict[str, Any]) -> str:
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as fake:
+    with FakeOpenAI(reply=endpoint_reply) as fake:
         yield fake
 
 
@@ -110,3 +113,54 @@ def test_call_journaled_before_a_kill_is_not_sent_again(
     counts = sent(requests)
     assert counts["kept"] == 1, "the journaled call went to the provider again"
     assert counts["in flight"] >= 2, "the call in flight at the kill is sent again (at least once)"
+
+
+def new_session() -> str:
+    return f"faults-{uuid.uuid4().hex[:8]}"
+
+
+def test_session_completes_through_every_fault(
+    harness: Harness, endpoint: FakeOpenAI, requests: StampedRequests
+) -> None:
+    endpoint.fail(429, retry_after=0.1).malformed_arguments().truncated().slow(MODEL_TIMEOUT * 2.5).fail(500)
+    key = new_session()
+    answer = harness.ingress.call(SESSION, "run", "find widget", key=key)
+    assert answer["final_output"] == "found: widget is in stock"
+    # 429, truncated, timeout and 500 cost one retry each; the malformed call costs one more round with the model.
+    assert len(requests) == 7 and not endpoint.faults
+    assert [e["item"] for e in harness.calls.entries("lookup", key)] == ["widget"], "the tool ran once"
+    tool_lines = [m for m in harness.ingress.call(SESSION, "get_history", key=key) if m["role"] == "tool_result"]
+    assert [m["is_error"] for m in tool_lines] == [True, False], "the malformed call was reported to the model"
+    assert "not a JSON object" in tool_lines[0]["content"]
+
+
+def test_bad_key_stops_the_run_and_the_session_stays_usable(
+    harness: Harness, endpoint: FakeOpenAI, requests: StampedRequests
+) -> None:
+    endpoint.fail(401)
+    key = new_session()
+    invocation = harness.ingress.send(SESSION, "run", "find gadget", key=key)
+    with pytest.raises(IngressError) as info:
+        harness.ingress.attach(invocation)
+    assert info.value.status == 401 and "rejected the API key" in info.value.message
+    row = invocation_row(harness, invocation)
+    assert (row["completion_result"], row.get("retry_count", 0)) == ("failure", 0)
+    assert harness.ingress.call(SESSION, "get_state", key=key)["status"] == "idle"
+    assert not harness.calls.entries("lookup", key)
+    answer = harness.ingress.call(SESSION, "run", "find gadget", key=key)
+    assert answer["final_output"] == "found: gadget is in stock"
+    assert len(requests) == 3, "the 401 was asked once; the next run made its two calls"
+
+
+def test_session_model_call_not_repeated_after_a_kill(
+    harness: Harness, endpoint: FakeOpenAI, requests: StampedRequests
+) -> None:
+    key = new_session()
+    invocation = harness.ingress.send(SESSION, "run", "find hold", key=key)
+    eventually(lambda: harness.calls.entries("lookup", key), message="tool started")
+    assert len(requests) == 1
+    harness.kill_service()
+    harness.start_service()
+    assert harness.ingress.attach(invocation)["final_output"] == "found: hold is in stock"
+    assert len(requests) == 2, "the journaled model call was not sent again; only the next one was made"
+    assert len(harness.calls.entries("lookup", key)) == 2, "the tool in flight at the kill ran again"
