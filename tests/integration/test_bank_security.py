@@ -27,8 +27,8 @@ def test_a_model_cannot_reach_another_customers_account(harness: Harness) -> Non
     assert answers[4][2] == {"customer_id": "alice", "balance": 4250.4, "currency": "EUR"}
     history = json.dumps(harness.ingress.call("AgentSession", "get_history", key="alice"))
     assert str(bob_balance) not in history and "Bob Jansen" not in history
-    invocations = harness.query("select target from sys_invocation where target_service_name = 'Account'")
-    touched = {row["target"].split("/")[1] for row in invocations}
-    assert touched <= {"alice", "bob"}
-    reached_bob = [r for r in invocations if r["target"].startswith("Account/bob/")]
-    assert len(reached_bob) == 1, "only the test itself read bob's account"
+    from_session = harness.query(
+        "select target from sys_invocation where target_service_name = 'Account'"
+        " and invoked_by_target like 'AgentSession/alice/%'"
+    )
+    assert from_session and {row["target"].split("/")[1] for row in from_session} == {"alice"}
