@@ -153,6 +153,7 @@ agent_a = Agent(
     instructions="agent:A",
     tools=[
         restate_tool(slow),
+        restate_tool(slow, name="slow_in_background", background=True),
         restate_tool(broken),
         restate_tool(remind, schedulable=True),
         restate_tool(get_secret),

@@ -135,6 +135,17 @@ def test_a_delayed_tool_call_is_a_durable_delayed_call(harness: Harness) -> None
     eventually(lambda: harness.calls.count("reminder", key) == 1, timeout=15, message="the reminder fired")
 
 
+def test_a_background_tool_is_started_not_awaited(harness: Harness) -> None:
+    key = new_key()
+    started = time.monotonic()
+    result = run(harness, key, call_message(("slow_in_background", {"name": key, "delay": 2.0})))
+    assert time.monotonic() - started < 1.5, "the session waited for the background tool"
+    answer = json.loads(result["final_output"].removeprefix("done: slow_in_background="))
+    assert answer["started"] is True and answer["invocation_id"].startswith("inv_")
+    assert harness.ingress.attach(answer["invocation_id"]) == f"{key} ok"
+    assert harness.calls.count("effect", key) == 1
+
+
 def test_tools_act_for_the_session_key_only(harness: Harness) -> None:
     key = new_key()
     result = run(

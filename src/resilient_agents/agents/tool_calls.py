@@ -123,8 +123,9 @@ async def run_tool_calls(
     scheduled: list[tuple[int, _Planned, restate.SendHandle]] = []
 
     def launch(index: int, item: _Planned) -> None:
-        if item.delay is not None:
-            scheduled.append((index, item, item.tool.schedule(rt, item.call, item.value, item.delay)))
+        if item.delay is not None or item.tool.background:
+            delay = item.delay or timedelta(0)
+            scheduled.append((index, item, item.tool.schedule(rt, item.call, item.value, delay)))
         else:
             started.append((index, item, item.tool.start(rt, item.call, item.value)))
 
@@ -148,8 +149,11 @@ async def run_tool_calls(
     await restate.gather(*[s.future for _, _, s in started])
     for index, item, handle in scheduled:
         invocation_id = await handle.invocation_id()
-        seconds = item.delay.total_seconds() if item.delay else 0
-        results.set(index, item.part, {"scheduled": True, "delay_seconds": seconds, "invocation_id": invocation_id})
+        if item.delay is None:
+            results.set(index, item.part, {"started": True, "invocation_id": invocation_id})
+        else:
+            seconds = item.delay.total_seconds()
+            results.set(index, item.part, {"scheduled": True, "delay_seconds": seconds, "invocation_id": invocation_id})
     for index, item, start in started:
         try:
             value = await start.future

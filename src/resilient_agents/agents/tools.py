@@ -9,8 +9,10 @@ Three kinds, one interface:
   then reported to the model as a failure).
 - `agent.as_tool()`: another agent answers one request and hands back its final text.
 
-Per tool: `requires_approval` (the session waits for a human, see `approvals.py`) and `schedulable` (the tool's
-schema gets an optional `delay_seconds` argument; a call with it becomes a durable delayed call).
+Per tool: `requires_approval` (the session waits for a human, see `approvals.py`), `schedulable` (the tool's
+schema gets an optional `delay_seconds` argument; a call with it becomes a durable delayed call) and
+`background` (every call is a one-way send: the model gets the invocation id, the session does not wait; for
+workflows that take days, such as a loan review).
 """
 
 from __future__ import annotations
@@ -92,6 +94,8 @@ class Tool:
     """Wait for a human to approve each call (`approve` / `reject` on the session)."""
     schedulable: bool = False
     """Offer the model a `delay_seconds` argument that turns the call into a durable delayed call."""
+    background: bool = False
+    """Send every call without waiting for its result (the model is told it started, with the invocation id)."""
 
     def parameters_schema(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -112,7 +116,7 @@ class Tool:
         raise NotImplementedError
 
     def schedule(self, rt: ToolRuntime, call: ToolCallInfo, value: Any, delay: timedelta) -> restate.SendHandle:
-        """Send the call to run after `delay` (a durable delayed invocation)."""
+        """Send the call to run after `delay` (a durable delayed invocation; zero: at once, without waiting)."""
         raise NotImplementedError
 
 
@@ -199,7 +203,7 @@ class HandlerTool(Tool):
 
     def schedule(self, rt: ToolRuntime, call: ToolCallInfo, value: Any, delay: timedelta) -> restate.SendHandle:
         return rt.ctx.generic_send(
-            self.service, self.handler, self._payload(value), key=self._key(call), send_delay=delay
+            self.service, self.handler, self._payload(value), key=self._key(call), send_delay=delay or None
         )
 
 
@@ -211,6 +215,7 @@ def restate_tool(
     key: str | KeyFunction | None = None,
     requires_approval: bool = False,
     schedulable: bool = False,
+    background: bool = False,
 ) -> HandlerTool:
     """A tool that calls a Restate handler (decorated with `@handler(...)` or `@service.handler()`)."""
     try:
@@ -228,6 +233,7 @@ def restate_tool(
         description=description or definition.description or f"{definition.service_tag.name}.{definition.name}",
         requires_approval=requires_approval,
         schedulable=schedulable,
+        background=background,
         service=definition.service_tag.name,
         handler=definition.name,
         service_kind=definition.service_tag.kind,
@@ -304,7 +310,7 @@ class FunctionTool(Tool):
             "run_scheduled_tool",
             payload.model_dump_json().encode(),
             key=rt.session_key,
-            send_delay=delay,
+            send_delay=delay or None,
         )
 
 
@@ -315,6 +321,7 @@ def function_tool(
     description: str | None = None,
     requires_approval: bool = False,
     schedulable: bool = False,
+    background: bool = False,
     max_attempts: int = 3,
 ) -> Any:
     """A tool from a plain function; usable as `function_tool(fn, ...)` or as a decorator `@function_tool(...)`.
@@ -330,6 +337,7 @@ def function_tool(
             description=description or doc.split("\n\n")[0] or fn.__name__,
             requires_approval=requires_approval,
             schedulable=schedulable,
+            background=background,
             function=fn,
             max_attempts=max_attempts,
         )
@@ -373,7 +381,7 @@ class AgentTool(Tool):
 
     def schedule(self, rt: ToolRuntime, call: ToolCallInfo, value: Any, delay: timedelta) -> restate.SendHandle:
         return rt.ctx.generic_send(
-            rt.session_service, "run_agent_tool", self._payload(value), key=rt.session_key, send_delay=delay
+            rt.session_service, "run_agent_tool", self._payload(value), key=rt.session_key, send_delay=delay or None
         )
 
 
