@@ -6,10 +6,10 @@ user prompt or the instructions:
 - `[id:NAME]`      the label its calls are recorded under (the last one wins);
 - `[slow:S]`       wait S seconds before answering (a long model call);
 - `[flaky]`        fail transiently the first time this label is called (a provider 503);
-Every call records `start` when it begins and `llm` when it completes.
 - `[improve:N]`    as the evaluator, answer NEEDS_IMPROVEMENT until the N-th evaluation of this label;
-- `[plan:N:S]`     as the planner, return N subtasks whose workers take S seconds; `[plan:N:S:flaky]` makes the
-                   last worker flaky.
+- `[plan:N:S]`     as the planner, return N subtasks labelled LABEL-w1..N whose workers take S seconds;
+                   `[plan:N:S:flaky]` makes the last worker flaky, `[plan:N:S:staggered]` makes worker i take i*S.
+Every call records `start` when it begins and `llm` when it completes (with the time, `at`).
 Serve with RA_MODEL=registered:patterns.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 
 import restate
 from pydantic import BaseModel, Field
@@ -33,7 +34,7 @@ OFFLINE = OfflineModel()
 _ID = re.compile(r"\[id:([\w-]+)\]")
 _SLOW = re.compile(r"\[slow:([\d.]+)\]")
 _IMPROVE = re.compile(r"\[improve:(\d+)\]")
-_PLAN = re.compile(r"\[plan:(\d+):([\d.]+)(:flaky)?\]")
+_PLAN = re.compile(r"\[plan:(\d+):([\d.]+)(?::(flaky|staggered))?\]")
 
 
 def _log() -> CallLog:
@@ -55,11 +56,15 @@ def _structured(tool: str, text: str, label: str) -> dict[str, object] | None:
         return {"status": "PASS" if passed else "NEEDS_IMPROVEMENT", "feedback": f"feedback {earlier + 1}"}
     plan = _PLAN.search(text)
     if tool == "plan" and plan:
-        count, seconds, flaky = int(plan.group(1)), plan.group(2), plan.group(3)
+        count, seconds, mode = int(plan.group(1)), float(plan.group(2)), plan.group(3)
         subtasks = [
-            {"type": f"part{i}", "description": f"[id:worker-{i}] [slow:{seconds}]"} for i in range(1, count + 1)
+            {
+                "type": f"part{i}",
+                "description": f"[id:{label}-w{i}] [slow:{seconds * (i if mode == 'staggered' else 1)}]",
+            }
+            for i in range(1, count + 1)
         ]
-        if flaky:
+        if mode == "flaky":
             subtasks[-1]["description"] += " [flaky]"
         return {"analysis": "scripted plan", "subtasks": subtasks}
     return None
@@ -70,7 +75,7 @@ async def reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
     labels = _ID.findall(text)
     label = labels[-1] if labels else "call"
     slow = _SLOW.findall(text)
-    _log().record("start", label)
+    _log().record("start", label, at=time.time())
     if "[flaky]" in text and _log().count("fail", label) == 0:
         _log().record("fail", label)
         raise RetryableModelError(f"scripted transient failure of {label}")
@@ -86,7 +91,7 @@ async def reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         turn = sum(1 for m in messages if isinstance(m, ModelResponse)) + 1
         response = ModelResponse(parts=[TextPart(f"[scripted] answer {turn} for {label}")])
     rounds = sum(1 for m in messages if isinstance(m, ModelResponse))
-    _log().record("llm", label, tool=tool, round=rounds, prompt=last_user_text(messages))
+    _log().record("llm", label, tool=tool, round=rounds, prompt=last_user_text(messages), at=time.time())
     return response
 
 
@@ -102,14 +107,14 @@ class ProbeArgs(BaseModel):
 
 
 async def _probe(name: str, args: ProbeArgs) -> str:
-    _log().record("tool-start", name)
+    _log().record("tool-start", name, at=time.time())
     # Only gamma is flaky (once, half-way), so the test can see that alpha and beta were not restarted.
     if name == "probe_gamma" and "[tool-flaky]" in args.tag and _log().count("tool-fail", name) == 0:
         await asyncio.sleep(args.seconds / 2)
         _log().record("tool-fail", name)
         raise RuntimeError(f"{name}: scripted transient failure")
     await asyncio.sleep(args.seconds)
-    _log().record("tool", name, tag=args.tag)
+    _log().record("tool", name, tag=args.tag, at=time.time())
     return f"{name} done"
 
 

@@ -59,3 +59,11 @@ def state_rows(h: Harness, service: str, key: str) -> list[dict[str, Any]]:
 def invocation_row(h: Harness, invocation_id: str) -> dict[str, Any]:
     rows = h.query(f"select * from sys_invocation where id = '{invocation_id}'")
     return rows[0] if rows else {}
+
+
+def span(h: Harness, start_kind: str, end_kind: str, names: set[str]) -> float:
+    """Seconds from the first `start_kind` to the last `end_kind` record of `names` (both sides record `at`)."""
+    starts = [e["at"] for e in h.calls.entries(start_kind) if e["name"] in names]
+    ends = [e["at"] for e in h.calls.entries(end_kind) if e["name"] in names]
+    assert starts and ends, f"no {start_kind}/{end_kind} records for {names}"
+    return float(max(ends) - min(starts))

@@ -12,7 +12,7 @@ from collections import Counter
 from typing import Any
 
 from resilient_agents.testing import Harness, eventually
-from tests.apps.patterns_support import completed_runs, invocation_row, model_calls, patterns_harness
+from tests.apps.patterns_support import completed_runs, invocation_row, model_calls, patterns_harness, span
 
 harness = patterns_harness("tests.apps.patterns_app:SERVICES", model="registered:patterns")
 
@@ -21,15 +21,24 @@ def _labelled(h: Harness, prefix: str) -> list[dict[str, Any]]:
     return [c for c in model_calls(h) if c["name"].startswith(prefix)]
 
 
-def _kill_midway(h: Harness, invocation: str, prefix: str, after: int) -> tuple[Any, int, int]:
-    """Kill the service once `after` model calls of `prefix` completed; restart; return the result and how many
-    calls were logged and how many model steps were journaled at the kill."""
-    eventually(lambda: len(_labelled(h, prefix)) >= after, message=f"{after} calls of {prefix}")
+def _model_steps(h: Harness, invocation: str) -> list[str]:
+    return [n for n in completed_runs(h, invocation) if not n.startswith("tool ")]
+
+
+def _kill_midway(h: Harness, invocation: str, prefix: str, journaled: int) -> tuple[Any, int, list[str]]:
+    """SIGKILL the service once `journaled` model steps are in the journal; restart it; return the result, the
+    calls of `prefix` logged at the kill, and the model steps journaled by then."""
+    eventually(lambda: len(_model_steps(h, invocation)) >= journaled, message=f"{journaled} model steps journaled")
     h.kill_service()
     logged = len(_labelled(h, prefix))
-    journaled = len([n for n in completed_runs(h, invocation) if not n.startswith("tool ")])
+    steps = _model_steps(h, invocation)
     h.start_service()
-    return h.ingress.attach(invocation), logged, journaled
+    return h.ingress.attach(invocation), logged, steps
+
+
+def _bounded(total: int, expected: int, logged: int, journaled: int) -> None:
+    """All calls made, and no more than the ones in flight at the kill (logged but not journaled) repeated."""
+    assert expected <= total <= expected + max(0, logged - journaled), (total, expected, logged, journaled)
 
 
 # --- chaining -------------------------------------------------------------------------------------------------
@@ -38,16 +47,15 @@ def _kill_midway(h: Harness, invocation: str, prefix: str, after: int) -> tuple[
 def test_chain_resumes_after_a_kill_without_repeating_completed_steps(harness: Harness) -> None:
     steps = [f"[id:chain-{i}] [slow:0.4] instruction {i}" for i in range(1, 5)]
     invocation = harness.ingress.send("CallChainingService", "run", {"input": "1 2 3", "steps": steps})
-    result, logged, journaled = _kill_midway(harness, invocation, "chain-", after=2)
+    result, logged, journaled = _kill_midway(harness, invocation, "chain-", journaled=2)
 
     assert [s["output"] for s in result["steps"]] == [f"[scripted] answer 1 for chain-{i}" for i in range(1, 5)]
     assert result["result"] == "[scripted] answer 1 for chain-4"
     calls = Counter(c["name"] for c in _labelled(harness, "chain-"))
     assert set(calls) == {f"chain-{i}" for i in range(1, 5)}
-    assert journaled >= 2, "the steps logged before the kill were journaled"
-    for i in range(1, journaled + 1):
-        assert calls[f"chain-{i}"] == 1, f"step {i} was journaled, yet called again"
-    assert sum(calls.values()) == 4 + (logged - journaled), "only a step in flight at the kill may run twice"
+    for step in journaled:
+        assert calls[f"chain-{step.split()[-1]}"] == 1, f"{step} was journaled, yet called again"
+    _bounded(sum(calls.values()), 4, logged, len(journaled))
     # each step reads the previous step's output
     prompts = {c["name"]: c["prompt"] for c in _labelled(harness, "chain-")}
     assert "[scripted] answer 1 for chain-1" in prompts["chain-2"]
@@ -82,20 +90,19 @@ def test_parallel_map_retries_only_the_failing_branch(harness: Harness) -> None:
 def test_parallel_map_survives_a_kill_keeping_finished_branches(harness: Harness) -> None:
     inputs = ["[id:pk-a] [slow:0.2] a", "[id:pk-b] [slow:0.2] b", "[id:pk-c] [slow:2.5] c"]
     invocation = harness.ingress.send("ParallelizationService", "run_in_parallel", {"prompt": "x", "inputs": inputs})
-    result, logged, journaled = _kill_midway(harness, invocation, "pk-", after=2)
+    result, logged, journaled = _kill_midway(harness, invocation, "pk-", journaled=2)
 
     assert len(result["results"]) == 3
     calls = Counter(c["name"] for c in _labelled(harness, "pk-"))
-    assert journaled >= 2 and calls["pk-a"] == 1 and calls["pk-b"] == 1, "finished branches were not re-run"
-    assert sum(calls.values()) == 3 + (logged - journaled)
+    assert calls["pk-a"] == 1 and calls["pk-b"] == 1, "the finished branches were not re-run"
+    _bounded(sum(calls.values()), 3, logged, len(journaled))
 
 
 def test_parallel_tool_calls_run_at_once_and_survive_a_kill(harness: Harness) -> None:
     message = "probe alpha beta gamma for 1.0 seconds [id:probe-kill] [slow:0.3]"
-    started = time.monotonic()
     invocation = harness.ingress.send("ToolProbe", "run", {"message": message})
     eventually(lambda: harness.calls.count("tool") >= 3, message="three probes done")
-    tools_wall = time.monotonic() - started
+    tools_wall = span(harness, "tool-start", "tool", {"probe_alpha", "probe_beta", "probe_gamma"})
     harness.kill_service()
     journaled = completed_runs(harness, invocation)
     harness.start_service()
@@ -103,7 +110,7 @@ def test_parallel_tool_calls_run_at_once_and_survive_a_kill(harness: Harness) ->
 
     assert [c["tool"] for c in result["tool_calls"]] == ["probe_alpha", "probe_beta", "probe_gamma"]
     assert "probe_alpha done" in result["answer"]
-    assert tools_wall < 0.3 + 0.6 * 3 * 1.0 + 1.0, f"three 1 s tools took {tools_wall:.2f}s in all: not parallel"
+    assert tools_wall < 0.6 * 3 * 1.0, f"three 1 s tools took {tools_wall:.2f}s in all: not parallel"
     tools = harness.calls.counts("tool")
     for name in ("probe_alpha", "probe_beta", "probe_gamma"):
         if f"tool {name}" in journaled:
@@ -185,30 +192,48 @@ def test_parallel_agents_retry_only_the_failed_agent(harness: Harness) -> None:
 
 def test_orchestrator_runs_workers_in_parallel_and_retries_a_failed_worker_alone(harness: Harness) -> None:
     task = "[id:orch] [plan:3:1.0:flaky] Write a product description."
-    started = time.monotonic()
     result = harness.ingress.call("Orchestrator", "process_text", {"task": task})
-    wall = time.monotonic() - started
+    workers = {"orch-w1", "orch-w2", "orch-w3"}
+    workers_wall = span(harness, "start", "llm", workers)
 
     assert result["analysis"] == "scripted plan"
     assert [w["type"] for w in result["worker_results"]] == ["part1", "part2", "part3"]
-    assert [w["result"] for w in result["worker_results"]] == [f"[scripted] answer 1 for worker-{i}" for i in (1, 2, 3)]
+    assert [w["result"] for w in result["worker_results"]] == [f"[scripted] answer 1 for orch-w{i}" for i in (1, 2, 3)]
     assert result["combined"] == "[scripted] answer 1 for orch"
-    assert harness.calls.count("fail", "worker-3") == 1
-    assert [harness.calls.count("start", f"worker-{i}") for i in (1, 2, 3)] == [1, 1, 2]
-    calls = Counter(c["name"] for c in model_calls(harness) if c["name"].startswith(("worker-", "orch")))
-    assert calls == {"orch": 2, "worker-1": 1, "worker-2": 1, "worker-3": 1}
-    assert wall < 0.6 * 3 * 1.0 + 1.0, f"three 1 s workers took {wall:.2f}s in all: not parallel"
+    assert harness.calls.count("fail", "orch-w3") == 1
+    assert [harness.calls.count("start", f"orch-w{i}") for i in (1, 2, 3)] == [1, 1, 2]
+    calls = Counter(c["name"] for c in model_calls(harness) if c["name"] in {"orch", *workers})
+    assert calls == {"orch": 2, "orch-w1": 1, "orch-w2": 1, "orch-w3": 1}
+    # the flaky worker fails at once and is retried in place after 0.2 s: still well under the 3 s of a sequence
+    assert workers_wall < 0.6 * 3 * 1.0, f"three 1 s workers took {workers_wall:.2f}s in all: not parallel"
+
+
+def test_orchestrator_resumes_after_a_kill_keeping_finished_workers(harness: Harness) -> None:
+    task = "[id:orchk] [plan:3:0.4:staggered] Write a product description."
+    invocation = harness.ingress.send("Orchestrator", "process_text", {"task": task})
+    result, logged, journaled = _kill_midway(harness, invocation, "orchk-w", journaled=2)
+
+    assert len(result["worker_results"]) == 3 and result["combined"] == "[scripted] answer 1 for orchk"
+    workers = Counter(c["name"] for c in _labelled(harness, "orchk-w"))
+    assert "worker 1: part1" in journaled and workers["orchk-w1"] == 1, "a journaled worker was run again"
+    _bounded(sum(workers.values()), 3, logged, len([n for n in journaled if n.startswith("worker")]))
+    assert Counter(c["tool"] for c in model_calls(harness, "orchk")) == {"plan": 1, "": 1}
 
 
 def test_evaluator_improves_until_pass_and_resumes_after_a_kill(harness: Harness) -> None:
     task = "[id:eval] [slow:0.3] [improve:3] Implement a stack."
     invocation = harness.ingress.send("EvaluatorOptimizer", "improve_until_good", {"task": task, "max_rounds": 5})
-    result, logged, journaled = _kill_midway(harness, invocation, "eval", after=3)
+    result, logged, journaled = _kill_midway(harness, invocation, "eval", journaled=3)
 
     assert result["accepted"] is True
     assert [r["status"] for r in result["rounds"]] == ["NEEDS_IMPROVEMENT", "NEEDS_IMPROVEMENT", "PASS"]
     calls = model_calls(harness, "eval")
-    assert len(calls) == 6 + (logged - journaled), "generate and evaluate per round; nothing journaled repeated"
+    _bounded(len(calls), 6, logged, len(journaled))
+    attempts_seen = Counter(c["prompt"].count("Attempt ") for c in calls if c["tool"] == "")
+    for step in journaled:
+        if step.startswith("generate"):
+            n = int(step.split()[-1])
+            assert attempts_seen[n - 1] == 1, f"{step} was journaled, yet generated again"
     generations = [c["prompt"] for c in calls if c["tool"] == ""]
     assert "feedback 1" in generations[-1] and "feedback 2" in generations[-1], "feedback reaches the generator"
 
