@@ -41,10 +41,14 @@ DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
 
 agents = harness_fixture("tests.apps.web_agents:SERVICES", env=ENV)
+bank = harness_fixture("resilient_agents_apps.bank:SERVICES")
+chat = harness_fixture("resilient_agents_apps.patterns.chat:SERVICES")
 
 
 @pytest.fixture(scope="module")
-def web(restate_server: TestServer, agents: Harness, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def web(
+    restate_server: TestServer, agents: Harness, bank: Harness, chat: Harness, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """The page's server, started exactly as the dev runner starts it, pointed at the test's Restate."""
     data_dir = tmp_path_factory.mktemp("web")
     port = free_port()
@@ -110,7 +114,7 @@ def send(page: Page, text: str) -> None:
     box.press("Enter")
 
 
-def test_conversation_with_a_tool_call_and_its_timeline(page: Page, web: str, tmp_path: Path) -> None:
+def test_conversation_with_a_tool_call_a_handoff_and_its_timeline(page: Page, web: str) -> None:
     session_id = start_session(page, web, "teller")
     assert re.fullmatch(r"[A-Za-z0-9_-]{16}", session_id)
     assert "app=teller" in page.url and f"session={session_id}" in page.url and "token" not in page.url
@@ -135,12 +139,6 @@ def test_conversation_with_a_tool_call_and_its_timeline(page: Page, web: str, tm
     link = tool_step.locator("a").get_attribute("href")
     assert link is not None and re.search(r"/ui/invocations/inv_\w+$", link), link
 
-    # The link opens that invocation in the Restate UI (its real route, checked in the browser).
-    restate_ui = page.context.new_page()
-    restate_ui.goto(link)
-    expect(restate_ui).to_have_title(re.compile(re.escape(link.rsplit("/", 1)[1])), timeout=WAIT_MS)
-    restate_ui.close()
-
     send(page, "I would like a loan of 1000 euros")
     expect(page.locator(".message.role-handoff")).to_contain_text("Teller -> Loans", timeout=WAIT_MS)
     expect(answers).to_have_count(2, timeout=WAIT_MS)
@@ -148,55 +146,96 @@ def test_conversation_with_a_tool_call_and_its_timeline(page: Page, web: str, tm
     expect(page.locator("#state-agent")).to_have_text("Loans")
     expect(page.locator(".step.kind-handoff")).to_contain_text("LLM call (Teller): hands off to loans")
     expect(page.locator(".step.kind-output")).to_contain_text("Loans here")
+
+
+def test_bank_conversation(page: Page, web: str, bank: Harness, tmp_path: Path) -> None:
+    session_id = start_session(page, web, "bank")
+    send(page, "how much is my balance?")
+    answers = page.locator(".message.role-assistant")
+    expect(answers).to_have_count(1, timeout=WAIT_MS)
+    expect(answers.first).to_contain_text("Account Agent")
+    expect(answers.first).to_contain_text("get_balance")
+    expect(page.locator(".message.role-handoff")).to_contain_text("Intake Agent -> Account Agent")
+    expect(page.locator("#state-agent")).to_have_text("Account Agent")
+
+    tool_step = page.locator(".step.kind-tool", has_text="get_balance")
+    expect(tool_step).to_contain_text(f"calls Account/{session_id}/get_balance", timeout=WAIT_MS)
+    expect(tool_step).to_contain_text('"balance"')
+    link = tool_step.locator("a").get_attribute("href")
+    assert link is not None and re.search(r"/ui/invocations/inv_\w+$", link), link
+    # The link opens that invocation in the Restate UI (its real route, checked in the browser).
+    restate_ui = page.context.new_page()
+    restate_ui.goto(link)
+    expect(restate_ui).to_have_title(re.compile(re.escape(link.rsplit("/", 1)[1])), timeout=WAIT_MS)
+    restate_ui.close()
+
+    send(page, "how much did I spend on gambling last month?")
+    expect(answers).to_have_count(2, timeout=WAIT_MS)
+    expect(page.locator(".message.role-tool_call", has_text='"gambling"')).to_contain_text("get_spending")
+    state = bank.ingress.call("AgentSession", "get_state", key=session_id)
+    expect(page.locator("#usage-requests")).to_have_text(str(state["usage"]["requests"]))
+    assert state["usage"]["requests"] >= 4 and state["turns"] == 2
     screenshot(page, "chat-desktop.png", tmp_path)
     page.set_viewport_size(PHONE)
     expect(page.get_by_role("button", name="Send")).to_be_visible()
     screenshot(page, "chat-phone.png", tmp_path, full_page=True)
 
 
-def test_approval_given_from_the_page(page: Page, web: str, agents: Harness, tmp_path: Path) -> None:
-    session_id = start_session(page, web, "teller")
-    send(page, "please transfer 50 to bob")
+def test_approval_given_from_the_page(page: Page, web: str, bank: Harness, tmp_path: Path) -> None:
+    session_id = start_session(page, web, "bank")
+    send(page, "please pay my electricity bill of 80 EUR to Energy Co")
     card = page.locator(".approval")
-    expect(card).to_contain_text("Approval needed: transfer_money", timeout=WAIT_MS)
-    expect(card).to_contain_text('"amount": 50')
-    expect(card).to_contain_text("asked by Teller")
+    expect(card).to_contain_text("Approval needed: pay_bill", timeout=WAIT_MS)
+    expect(card).to_contain_text('"payee": "Energy Co"')
+    expect(card).to_contain_text("asked by Account Agent")
     expect(page.locator("#state-status")).to_have_text("waiting for approval")
-    expect(page.locator(".step.kind-wait.status-waiting").last).to_contain_text("waits for approval of transfer_money")
+    expect(page.locator(".step.kind-wait.status-waiting").last).to_contain_text("waits for approval of pay_bill")
+    expect(page.locator("#status-line")).to_have_text("Waiting for an approval (below).")
+    assert bank.ingress.call("AgentSession", "get_state", key=session_id)["status"] == "waiting_for_approval"
     screenshot(page, "approval.png", tmp_path)
 
-    card.get_by_label("Reason (optional)").fill("looks right")
+    card.get_by_label("Reason (optional)").fill("yes, that one")
     card.get_by_role("button", name="Approve").click()
     answers = page.locator(".message.role-assistant")
     expect(answers).to_have_count(1, timeout=WAIT_MS)
-    expect(answers.first).to_contain_text(f"Transfer: sent $50.00 to bob for {session_id}")
+    expect(answers.first).to_contain_text("new_balance")
     expect(page.locator(".approval")).to_have_count(0)
     expect(page.locator("#state-status")).to_have_text("idle")
-    state = agents.ingress.call("WebBank", "get_state", key=session_id)
+    state = bank.ingress.call("AgentSession", "get_state", key=session_id)
     assert state["pending_approvals"] == [] and state["turns"] == 1
     expect(page.locator(".step.kind-wait", has_text="external event received")).to_contain_text('"approved": true')
-    expect(page.locator(".step.status-unused")).to_contain_text("approval timeout transfer_money")
+    expect(page.locator(".step.kind-tool", has_text="pay_bill")).to_contain_text("Energy Co")
 
 
-def test_asynchronous_message_arrives_without_a_reload(page: Page, web: str, agents: Harness) -> None:
-    session_id = start_session(page, web, "teller")
+def test_asynchronous_message_arrives_without_a_reload(page: Page, web: str, bank: Harness, tmp_path: Path) -> None:
+    session_id = start_session(page, web, "bank")
     send(page, "hello")
     expect(page.locator(".message.role-assistant")).to_have_count(1, timeout=WAIT_MS)
     loads = []
     page.on("load", lambda _: loads.append(1))
     page.get_by_label("Message", exact=True).fill("a draft the user is still typing")
 
-    agents.ingress.call(
-        "WebBank",
-        "notify",
-        {"message": "Your loan of 1000 euros was approved.", "source": "loans"},
-        key=session_id,
-    )
+    # What the loan workflow does when it decides: notify the customer's session.
+    decision = {"message": "Your loan of 1000 euros was approved.", "source": "LoanApprovalWorkflow"}
+    bank.ingress.call("AgentSession", "notify", decision, key=session_id)
     update = page.locator(".message.role-event")
     expect(update).to_contain_text("Your loan of 1000 euros was approved.", timeout=WAIT_MS)
-    expect(update).to_contain_text("Update from loans")
+    expect(update).to_contain_text("Update from LoanApprovalWorkflow")
     assert loads == [], "the page reloaded"
     expect(page.get_by_label("Message", exact=True)).to_have_value("a draft the user is still typing")
+    screenshot(page, "async-update.png", tmp_path)
+
+
+def test_chat_pattern_session(page: Page, web: str, chat: Harness) -> None:
+    session_id = start_session(page, web, "chat")
+    send(page, "Write a poem about Durable Execution")
+    answers = page.locator(".message.role-assistant")
+    expect(answers).to_have_count(1, timeout=WAIT_MS)
+    expect(answers.first).to_contain_text("[offline model]")
+    expect(page.locator(".step.kind-model").first).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#state-status")).to_have_text("–")  # the Chat pattern keeps no state besides its history
+    history = chat.ingress.call("Chat", "get_history", key=session_id)
+    assert [m["role"] for m in history["messages"]] == ["user", "assistant"]
 
 
 def test_a_session_without_its_token_is_refused(browser: Browser, web: str, agents: Harness) -> None:
@@ -278,3 +317,23 @@ def test_api_keys_never_reach_the_page(web: str, agents: Harness) -> None:
     assert "Teller heard: my keys are" in body
     assert PROVIDER_KEY not in body and "sk-proj-abcdefghijklmnopqrstuv" not in body
     assert body.count("[redacted]") >= 4, "both keys, in the user's message and in the answer"
+
+
+def test_keyboard_only_use_and_labels(page: Page, web: str) -> None:
+    page.goto(web + "/")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to the message box")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("App", exact=True)).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="New session")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Message", exact=True)).to_be_focused()
+    page.keyboard.type("hello from the keyboard")
+    page.keyboard.press("Enter")
+    expect(page.locator(".message.role-assistant")).to_have_count(1, timeout=WAIT_MS)
+    for control in page.locator("select, textarea, input").all():
+        control_id = control.get_attribute("id")
+        assert control_id and page.locator(f"label[for='{control_id}']").count() == 1, f"#{control_id} has no label"
+    for button in page.get_by_role("button").all():
+        assert button.inner_text().strip(), "a button without a name"

@@ -51,7 +51,7 @@ def test_chat_asks_for_approval_and_passes_the_answer_on(agents: Harness) -> Non
     code, out = cli("chat", "-a", "teller", "-s", "cli-2", input="transfer 50\ny\n/quit\n")
     assert code == 0, out
     assert "approval needed: Teller wants to call transfer_money" in out and '"amount": 50' in out
-    assert "approved" in out and "Teller> Transfer: sent $50.00 to bob for cli-2" in out
+    assert "approve? [y/N]" in out and "approved" in out and "Teller> Transfer: sent $50.00 to bob for cli-2" in out
 
     code, out = cli("chat", "-a", "teller", "-s", "cli-3", input="transfer 50\nn\nnot today\n/quit\n")
     assert code == 0, out

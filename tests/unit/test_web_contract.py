@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import stat
+from pathlib import Path
 
 import pytest
 
+import resilient_agents.web
 from resilient_agents import ConfigurationError, Settings
 from resilient_agents.web import SessionTokens, parse_history, parse_state
 from resilient_agents.web.catalog import configured_apps, find_app, parse_apps
@@ -62,10 +65,11 @@ def test_history_reader_accepts_lists_wrappers_and_chat_messages() -> None:
     assert parse_history(contract) == parse_history({"entries": contract})
     entries = parse_history(contract)
     assert [e.role for e in entries] == ["user", "tool_call", "event"]
-    assert entries[1].tool_name == "lookup" and entries[2].agent == "loans"
+    assert entries[1].tool_name == "lookup" and entries[2].source == "loans"
     chat_pattern = [{"role": "user", "content": "hello"}, {"role": "assistant", "content": {"text": "hi"}}]
     parsed = parse_history(chat_pattern)
     assert [e.index for e in parsed] == [0, 1] and parsed[1].content == '{"text": "hi"}'
+    assert parse_history([{"role": "system", "content": "x"}])[0].role == "event", "unknown roles still show"
     assert parse_history("not a history") == []
 
 
@@ -143,7 +147,7 @@ def test_journal_rows_become_model_tool_wait_and_output_steps() -> None:
     assert "30 in / 7 out tokens" in model.detail and model.status == "done"
     tool = steps[2]
     assert tool.title == "calls Bank/alice/get_balance" and tool.detail == "$100" and children == {2: "inv_child"}
-    assert steps[3].status == "waiting" and steps[3].title.startswith("approval timeout x")
+    assert steps[3].status == "waiting" and steps[3].title == "approval timeout x (until 2023-11-14 22:13:20 UTC)"
     assert steps[4].title.startswith("external event received")
     assert all(s.link == "UI/invocations/inv_run" for s in steps)
 
@@ -153,3 +157,38 @@ def test_signature_moves_with_progress() -> None:
     assert signature([row]) == signature([dict(row)])
     assert signature([row]) != signature([{**row, "journal_size": 4}])
     assert signature([row]) != signature([{**row, "status": "completed"}])
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_page_colours_meet_wcag_aa_contrast_in_both_schemes() -> None:
+    css = (Path(resilient_agents.web.__file__).parent / "static" / "styles.css").read_text()
+    light, dark = (dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6});", block)) for block in css.split("@media")[:2])
+    pairs = [
+        ("text", "bg"),
+        ("text", "surface"),
+        ("muted", "surface"),
+        ("muted", "bg"),
+        ("muted", "tool-bg"),
+        ("text", "tool-bg"),
+        ("text", "user-bg"),
+        ("text", "event-bg"),
+        ("text", "error-bg"),
+        ("primary", "surface"),
+        ("primary-text", "primary"),
+        ("danger", "surface"),
+        ("danger", "bg"),
+    ]
+    for scheme in (light, dark):
+        for fg, bg in pairs:
+            ratio = _contrast(scheme[fg], scheme[bg])
+            assert ratio >= 4.5, f"--{fg} on --{bg}: {ratio:.2f}:1 is below WCAG AA (4.5:1)"

@@ -20,19 +20,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from ..agents.contract import ChatMessage, SessionState
 from ..config import Settings
 from ..engine.admin import AdminClient
 from ..engine.ingress import IngressClient, IngressError
 from ..exceptions import ResilientAgentsError
 from ..web.catalog import SessionApp, configured_apps, find_app
-from ..web.contract import (
-    HistoryEntry,
-    SessionState,
-    decision_request,
-    is_missing_handler,
-    parse_history,
-    parse_state,
-)
+from ..web.contract import decision_request, is_missing_handler, parse_history, parse_state
 from ..web.timeline import session_invocations, signature
 from ..web.tokens import SESSION_ID, SessionTokens
 from ._app import app, console, fail, ingress_client
@@ -71,7 +65,7 @@ class SessionReader:
         self.session_id = session_id
         self.has_state = True
 
-    def history(self) -> list[HistoryEntry]:
+    def history(self) -> list[ChatMessage]:
         return parse_history(self.client.call(self.app.service, "get_history", key=self.session_id))
 
     def state(self) -> SessionState | None:
@@ -91,7 +85,7 @@ class SessionReader:
         return self.client.call(self.app.service, handler, decision_request(approval_id, reason), key=self.session_id)
 
 
-def format_entry(entry: HistoryEntry) -> str:
+def format_entry(entry: ChatMessage) -> str:
     """One history entry as a line of rich markup (content escaped: it is model output)."""
     content = escape(entry.content)
     who = escape(entry.agent or "")
@@ -103,11 +97,12 @@ def format_entry(entry: HistoryEntry) -> str:
     if entry.role == "tool_call":
         return f"[dim]  ↳ {who} calls {tool}({content})[/]"
     if entry.role == "tool_result":
-        return f"[dim]  ↳ {tool} → {content}[/]"
+        return f"[{'red' if entry.is_error else 'dim'}]  ↳ {tool} → {content}[/]"
     if entry.role == "handoff":
         return f"[magenta]  ⇢ handoff: {content}[/]"
     if entry.role == "event":
-        return f"[bold yellow]⚡ update{(' from ' + who) if who else ''}:[/] {content}"
+        sender = escape(entry.source or entry.agent or "")
+        return f"[bold yellow]⚡ update{(' from ' + sender) if sender else ''}:[/] {content}"
     return f"[dim]{escape(entry.role)}:[/] {content}"
 
 
@@ -134,7 +129,7 @@ def approvals_table(state: SessionState) -> Table:
     return table
 
 
-def history_table(entries: list[HistoryEntry], full: bool = False) -> Table:
+def history_table(entries: list[ChatMessage], full: bool = False) -> Table:
     table = Table(title="History", title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("role")
@@ -168,7 +163,7 @@ class Follower:
         self._signature: str | None = None
         self._lock = threading.Lock()
 
-    def start_at(self, entries: list[HistoryEntry]) -> None:
+    def start_at(self, entries: list[ChatMessage]) -> None:
         self.printed = len(entries)
 
     def changed(self) -> bool:
@@ -184,7 +179,7 @@ class Follower:
         self._signature = current
         return True
 
-    def catch_up(self, force: bool = False) -> list[HistoryEntry]:
+    def catch_up(self, force: bool = False) -> list[ChatMessage]:
         """Print and return the entries added since the last call."""
         with self._lock:
             if not force and not self.changed():
@@ -211,7 +206,7 @@ def _ask_approvals(reader: SessionReader, state: SessionState, asked: set[str]) 
             f"[bold]{escape(approval.tool_name)}[/]({escape(arguments)})",
             highlight=False,
         )
-        answer = console.input("approve? [y/N] ").strip().lower()
+        answer = console.input(escape("approve? [y/N] ")).strip().lower()
         approved = answer in ("y", "yes")
         reason = None if approved else (console.input("reason (optional): ").strip() or None)
         reader.decide(approval.id, approved, reason)

@@ -7,19 +7,15 @@ never reaches the ingress or the admin API; a session is readable only with its 
 from __future__ import annotations
 
 from .catalog import DEFAULT_APPS, SessionApp, configured_apps, find_app
-from .contract import HistoryEntry, PendingApproval, SessionState, SessionUsage, parse_history, parse_state
+from .contract import parse_history, parse_state
 from .server import create_app
 from .timeline import Timeline, TimelineStep, build_timeline
 from .tokens import SessionTokens, load_secret, new_session_id
 
 __all__ = [
     "DEFAULT_APPS",
-    "HistoryEntry",
-    "PendingApproval",
     "SessionApp",
-    "SessionState",
     "SessionTokens",
-    "SessionUsage",
     "Timeline",
     "TimelineStep",
     "build_timeline",

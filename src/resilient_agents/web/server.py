@@ -34,13 +34,14 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ..agents.contract import SessionState
 from ..config import Settings
 from ..engine.admin import AdminClient
 from ..engine.ingress import AsyncIngressClient, IngressError
 from ..exceptions import ResilientAgentsError
 from ..security import redact
 from .catalog import SessionApp, configured_apps, find_app
-from .contract import SessionState, decision_request, is_missing_handler, parse_history, parse_state
+from .contract import decision_request, is_missing_handler, parse_history, parse_state
 from .timeline import (
     Timeline,
     TimelineStep,

@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -278,7 +278,8 @@ def _command_step(
         return TimelineStep(kind="call", title=f"sends {_target_name(body.get('invocation_target'))}", **base)
     if command == "Sleep":
         wake = body.get("wake_up_time")
-        until = datetime.fromtimestamp(wake / 1000).strftime("%H:%M:%S") if isinstance(wake, int) else "later"
+        when = datetime.fromtimestamp(wake / 1000, tz=UTC) if isinstance(wake, int) else None
+        until = when.strftime("%Y-%m-%d %H:%M:%S UTC") if when else "later"
         what = entry.name or str(body.get("name") or "") or "sleeps"
         return TimelineStep(kind="wait", title=f"{what} (until {until})", **base)
     if command in ("GetPromise", "PeekPromise", "AttachInvocation", "GetInvocationOutput"):

@@ -13,6 +13,7 @@ const page = {
   app: null,
   sessionId: null,
   token: null,
+  state: null,           // the session's last get_state answer
   historySig: "",
   timelineSig: "",
   rendered: [],          // history entries on screen
@@ -110,7 +111,9 @@ function messageNode(entry) {
   let label = ROLE_LABELS[entry.role] || entry.role;
   if (entry.role === "assistant" && entry.agent) label = entry.agent;
   if ((entry.role === "tool_call" || entry.role === "tool_result") && entry.tool_name) label += ` · ${entry.tool_name}`;
-  if (entry.role === "event" && entry.agent) label = `Update from ${entry.agent}`;
+  const sender = entry.source || entry.agent;
+  if (entry.role === "event" && sender) label = `Update from ${sender}`;
+  if (entry.is_error) item.classList.add("is-error");
   meta.append(el("span", "message-role", label));
   item.append(meta);
   const body = el(entry.role === "tool_call" || entry.role === "tool_result" ? "pre" : "p", "message-body", entry.content);
@@ -284,13 +287,16 @@ async function poll() {
     if ("history" in data) {
       renderHistory(data.history);
       renderState(data.state);
+      page.state = data.state;
       page.historySig = data.history_signature;
     }
     if ("timeline" in data) {
       renderTimeline(data.timeline);
       page.timelineSig = data.timeline_signature;
     }
-    setStatus(data.live ? "A run is working…" : "Up to date.");
+    const approving = page.state && page.state.status === "waiting_for_approval";
+    setStatus(approving ? "Waiting for an approval (below)." : data.live ? "A run is working…" : "Up to date.");
+    $("working-text").textContent = approving ? "waiting for your approval…" : "working…";
     schedulePoll(data.live || page.awaiting ? FAST_POLL_MS : SLOW_POLL_MS);
   } catch (error) {
     if (generation !== page.generation) return;
@@ -307,6 +313,7 @@ function openSession(app, sessionId, token) {
   page.sessionId = sessionId;
   page.token = token;
   page.historySig = page.timelineSig = "";
+  page.state = null;
   page.rendered = [];
   page.reportedFailures.clear();
   setAwaiting(null);
