@@ -98,6 +98,12 @@ def pay(call: ToolCallInfo, amount: float) -> str:
     return f"paid {amount}"
 
 
+def jot(text: str) -> str:
+    """Write a note (a function tool with an effect)."""
+    _log().record("note", text)
+    return f"noted {text}"
+
+
 def flaky(note: str) -> str:
     """Raises every time (reported to the model after its attempts)."""
     raise RuntimeError(f"flaky failed on {note}")
@@ -159,6 +165,7 @@ agent_a = Agent(
         restate_tool(get_secret),
         function_tool(multiply),
         function_tool(nap),
+        function_tool(jot),
         function_tool(whoami),
         function_tool(pay, requires_approval=True),
         function_tool(flaky, max_attempts=2),

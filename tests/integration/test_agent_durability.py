@@ -97,14 +97,16 @@ def test_an_approval_waits_across_a_server_restart(harness: Harness) -> None:
 
 def test_a_rejected_call_is_not_run(harness: Harness) -> None:
     key = f"reject-{uuid.uuid4().hex[:6]}"
-    invocation = harness.ingress.send(
-        SESSION, "run", 'call [["pay", {"amount": 99}], ["multiply", {"a": 2, "b": 4}]]', key=key
-    )
+    message = f'call [["pay", {{"amount": 99}}], ["jot", {{"text": "{key}"}}]]'
+    invocation = harness.ingress.send(SESSION, "run", message, key=key)
     pending = eventually(lambda: _pending(harness, SESSION, key))
+    # the call without approval runs while the session waits for the human
+    eventually(lambda: harness.calls.count("note", key) == 1, message="jot ran during the wait")
+    assert harness.ingress.call(SESSION, "get_state", key=key)["status"] == "waiting_for_approval"
     harness.ingress.call(SESSION, "reject", {"approval_id": pending[0]["id"], "reason": "too much"}, key=key)
     output = harness.ingress.attach(invocation)["final_output"]
     assert "pay=denied:The call was rejected (human): too much" in output
-    assert output.endswith("multiply=8"), "the tool without approval ran anyway"
+    assert output.endswith(f"jot=noted {key}")
     assert harness.calls.count("payment", key) == 0
 
 

@@ -10,9 +10,10 @@ memory. When the timer fires first, the configured default (`on_timeout`) applie
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import restate
 
@@ -46,8 +47,16 @@ class ApprovalGate:
         self.ctx = ctx
         self.policy = policy
 
-    async def decide(self, requests: list[tuple[Tool, ToolCallInfo, timedelta | None]]) -> list[ApprovalDecision]:
-        """One decision per request, in order; all requests are open at once, so humans answer in any order."""
+    async def decide(
+        self,
+        requests: list[tuple[Tool, ToolCallInfo, timedelta | None]],
+        meanwhile: Sequence[restate.RestateDurableFuture[Any]] = (),
+    ) -> list[ApprovalDecision]:
+        """One decision per request, in order; all requests are open at once, so humans answer in any order.
+
+        `meanwhile` are the calls already started: waiting on them too keeps function tools running while the
+        session waits for people (the SDK runs a `ctx.run` only while something awaits it).
+        """
         if not requests:
             return []
         ctx = self.ctx
@@ -74,15 +83,20 @@ class ApprovalGate:
         ctx.set(APPROVALS_KEY, records, serde=PENDING_SERDE)
         ctx.set(STATUS_KEY, "waiting_for_approval")
         decisions = []
+        others = list(meanwhile)
         # Waiting in a fixed order keeps the journal deterministic; every promise and timer is already running.
         for decision, timer in waits:
-            match await restate.select(decision=decision, timeout=timer):
-                case ["decision", ApprovalDecision() as answer]:
-                    decisions.append(answer)
-                case _:
+            while True:
+                done, _ = await restate.wait_completed(decision, timer, *others)
+                if decision in done:
+                    decisions.append(await decision)
+                    break
+                if timer in done:
                     approved = self.policy.on_timeout == "approve"
                     reason = f"nobody answered within {self.policy.timeout}; the default is to {self.policy.on_timeout}"
                     decisions.append(ApprovalDecision(approved=approved, reason=reason, by="timeout"))
+                    break
+                others = [f for f in others if f not in done]
         ctx.clear(APPROVALS_KEY)
         ctx.set(STATUS_KEY, "running")
         return decisions

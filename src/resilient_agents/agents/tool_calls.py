@@ -137,7 +137,8 @@ async def run_tool_calls(
         for index, item in needs_approval:
             results.set(index, item.part, NO_APPROVALS_HERE, "denied")
     elif needs_approval and gate is not None:
-        decisions = await gate.decide([(p.tool, p.call, p.delay) for _, p in needs_approval])
+        meanwhile = [s.future for _, _, s in started]
+        decisions = await gate.decide([(p.tool, p.call, p.delay) for _, p in needs_approval], meanwhile)
         for (index, item), decision in zip(needs_approval, decisions, strict=True):
             if decision.approved:
                 launch(index, item)
