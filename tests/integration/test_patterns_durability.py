@@ -88,7 +88,7 @@ def test_parallel_map_retries_only_the_failing_branch(harness: Harness) -> None:
 
 
 def test_parallel_map_survives_a_kill_keeping_finished_branches(harness: Harness) -> None:
-    inputs = ["[id:pk-a] [slow:0.2] a", "[id:pk-b] [slow:0.2] b", "[id:pk-c] [slow:2.5] c"]
+    inputs = ["[id:pk-a] [slow:0.2] a", "[id:pk-b] [slow:0.2] b", "[id:pk-c] [slow:1.2] c"]
     invocation = harness.ingress.send("ParallelizationService", "run_in_parallel", {"prompt": "x", "inputs": inputs})
     result, logged, journaled = _kill_midway(harness, invocation, "pk-", journaled=2)
 
