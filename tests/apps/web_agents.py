@@ -5,6 +5,7 @@ timeline), a transfer tool that needs a human approval, and a handoff to a Loans
 as `RA_MODEL=registered:web-bank`) is a pure function of the conversation:
     "...balance..."   -> calls get_balance, then answers "Your balance is <result>."
     "...transfer..."  -> calls transfer_money(amount=50, to="bob"), then answers "Transfer: <result>"
+    "...fraud..."     -> calls check_fraud, which fails its first attempt (Restate retries it), then answers
     "...loan..."      -> the Teller hands off to Loans, which answers "Loans here: ..."
     anything else     -> "<agent> heard: <message>"
 """
@@ -26,6 +27,22 @@ accounts = restate.VirtualObject("WebBankAccounts")
 async def get_balance(ctx: restate.ObjectSharedContext) -> str:
     """The balance of the session's own customer."""
     return f"$100,000.00 for {ctx.key()}"
+
+
+_fraud_attempts: dict[str, int] = {}
+
+
+@handler(accounts, kind="shared")
+async def check_fraud(ctx: restate.ObjectSharedContext) -> str:
+    """Check the account for fraud (the checker times out once per customer: Restate retries it)."""
+
+    async def check() -> str:
+        _fraud_attempts[ctx.key()] = _fraud_attempts.get(ctx.key(), 0) + 1
+        if _fraud_attempts[ctx.key()] == 1:
+            raise RuntimeError("fraud service timed out")
+        return "no fraud found"
+
+    return await ctx.run_typed("fraud check", check)
 
 
 def transfer_money(call: ToolCallInfo, amount: float, to: str) -> str:
@@ -54,6 +71,10 @@ def _reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         if returns:
             return text(f"Your balance is {returns[-1].content}.")
         return tool_calls(("get_balance", {}, f"b{len(messages)}"))
+    if "fraud" in said:
+        if returns:
+            return text(f"Fraud check: {returns[-1].content}.")
+        return tool_calls(("check_fraud", {}, f"f{len(messages)}"))
     if "transfer" in said:
         if returns:
             return text(f"Transfer: {returns[-1].content}")
@@ -67,7 +88,11 @@ loans = Agent(name="Loans", instructions="agent:Loans", handoff_description="Loa
 teller = Agent(
     name="Teller",
     instructions="agent:Teller",
-    tools=[restate_tool(get_balance), function_tool(transfer_money, requires_approval=True)],
+    tools=[
+        restate_tool(get_balance),
+        restate_tool(check_fraud),
+        function_tool(transfer_money, requires_approval=True),
+    ],
     handoffs=[loans],
 )
 session = agent_session("WebBank", agents=[teller])

@@ -139,9 +139,16 @@ def test_conversation_with_a_tool_call_a_handoff_and_its_timeline(page: Page, we
     link = tool_step.locator("a").get_attribute("href")
     assert link is not None and re.search(r"/ui/invocations/inv_\w+$", link), link
 
+    send(page, "any fraud on my account?")
+    expect(answers).to_have_count(2, timeout=WAIT_MS)
+    expect(answers.last).to_contain_text("Fraud check: no fraud found.")
+    retry = page.locator(".step.kind-retry.depth-1")
+    expect(retry).to_contain_text("fraud check failed, retried", timeout=WAIT_MS)
+    expect(retry).to_contain_text("fraud service timed out")
+
     send(page, "I would like a loan of 1000 euros")
     expect(page.locator(".message.role-handoff")).to_contain_text("Teller -> Loans", timeout=WAIT_MS)
-    expect(answers).to_have_count(2, timeout=WAIT_MS)
+    expect(answers).to_have_count(3, timeout=WAIT_MS)
     expect(answers.last).to_contain_text("Loans here")
     expect(page.locator("#state-agent")).to_have_text("Loans")
     expect(page.locator(".step.kind-handoff")).to_contain_text("LLM call (Teller): hands off to loans")
@@ -337,3 +344,21 @@ def test_keyboard_only_use_and_labels(page: Page, web: str) -> None:
         assert control_id and page.locator(f"label[for='{control_id}']").count() == 1, f"#{control_id} has no label"
     for button in page.get_by_role("button").all():
         assert button.inner_text().strip(), "a button without a name"
+
+
+def test_restate_down_is_reported_not_a_crash(tmp_path: Path) -> None:
+    nobody = str(free_port())
+    env = {"RA_INGRESS_PORT": nobody, "RA_ADMIN_PORT": nobody, "RA_DATA_DIR": str(tmp_path), "RA_WEB_SECRET": SECRET}
+    with open(tmp_path / "web.log", "ab") as log:
+        process = ServiceProcess("resilient_agents.web.server:app", free_port(), env=env, log=log)
+        process.start()
+        try:
+            token = SessionTokens(SECRET.encode()).issue("bank", "alice")
+            with httpx.Client(timeout=10, headers={"x-session-token": token}) as http:
+                apps = http.get(f"{process.url}/api/apps").json()
+                assert apps["restate_reachable"] is False and not any(a["available"] for a in apps["apps"])
+                down = http.get(f"{process.url}/api/sessions/bank/alice")
+                assert down.status_code == 502 and "Restate is not reachable" in down.json()["error"]
+                assert http.get(f"{process.url}/healthz").json() == {"ok": True}
+        finally:
+            process.stop()

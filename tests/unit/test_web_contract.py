@@ -13,7 +13,7 @@ import resilient_agents.web
 from resilient_agents import ConfigurationError, Settings
 from resilient_agents.web import SessionTokens, parse_history, parse_state
 from resilient_agents.web.catalog import configured_apps, find_app, parse_apps
-from resilient_agents.web.timeline import journal_steps, signature
+from resilient_agents.web.timeline import build_timeline, journal_steps, signature
 from resilient_agents.web.tokens import load_secret
 
 
@@ -192,3 +192,54 @@ def test_page_colours_meet_wcag_aa_contrast_in_both_schemes() -> None:
         for fg, bg in pairs:
             ratio = _contrast(scheme[fg], scheme[bg])
             assert ratio >= 4.5, f"--{fg} on --{bg}: {ratio:.2f}:1 is below WCAG AA (4.5:1)"
+
+
+def test_timeline_shows_retries_in_progress_and_past_ones_under_their_tool() -> None:
+    target = {"Service": {"name": "Tools", "handler": "lookup"}}
+    run_rows = [
+        _row(0, {"Command": {"Input": {}}}),
+        _row(
+            1,
+            {
+                "Command": {
+                    "Call": {"invocation_id": "inv_tool", "invocation_target": target, "result_completion_id": 1}
+                }
+            },
+        ),
+    ]
+    tool_rows = [
+        _row(0, {"Command": {"Input": {}}}),
+        _row(1, {"Command": {"Run": {"completion_id": 1, "name": "lookup"}}}),
+    ]
+    for row, owner in [*((r, "inv_run") for r in run_rows), *((r, "inv_tool") for r in tool_rows)]:
+        row["id"] = owner
+    event = {
+        "ty": "TransientError",
+        "error_message": "HTTP 503 from the lookup service",
+        "related_command_name": "lookup",
+    }
+    answers = {
+        "invoked_by_id": [
+            {"id": "inv_tool", "status": "backing-off", "retry_count": 3, "last_failure": "[503] down\nTrace"}
+        ],
+        "from sys_journal ": [*run_rows, *tool_rows],
+        "sys_journal_events": [
+            {"id": "inv_tool", "after_journal_entry_index": 1, "appended_at": "t", "event_json": json.dumps(event)}
+        ],
+    }
+
+    def query(sql: str) -> list[dict]:
+        return next(rows for marker, rows in answers.items() if marker in sql)
+
+    timeline = build_timeline(query, {"id": "inv_run", "status": "running", "target_handler_name": "run"}, "UI")
+    shown = [(s.depth, s.kind, s.title, s.status) for s in timeline.steps]
+    assert shown == [
+        (0, "input", "request received", "done"),
+        (0, "tool", "calls Tools/lookup", "running"),
+        (1, "tool", "lookup", "running"),
+        (1, "retry", "lookup failed, retried", "done"),
+        (1, "retry", "retrying (attempt 4)", "running"),
+    ]
+    assert timeline.steps[3].detail == "HTTP 503 from the lookup service"
+    assert timeline.steps[4].detail == "[503] down", "the traceback stays in the Restate UI"
+    assert timeline.steps[4].link == "UI/invocations/inv_tool" and timeline.run is not None
