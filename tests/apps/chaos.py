@@ -4,7 +4,8 @@ Each message "deposit N" makes the (scripted) model call two tools at once:
 - `deposit`, a function tool that writes to a SQLite ledger outside Restate. Its idempotency key is the session
   key plus `ToolCallInfo.unique_id`, which comes from the journal (ctx.uuid) and is the same on every retry, so a
   retried call (the service died after the write, before Restate journaled the step) cannot apply twice;
-- `add`, a handler of the `ChaosWallet` virtual object keyed by the session: Restate state, exactly once.
+- `add`, a handler of the `Counter` virtual object (tests/apps/steps.py) keyed by the session: Restate state,
+  exactly once.
 Then it answers "deposited N (balance B)".
 
 `run_chaos(...)` drives it (what `make chaos` and tests/integration/test_chaos.py run) and checks the end state:
@@ -29,17 +30,24 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
-import restate
-from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, ToolReturnPart, UserPromptPart
+from pydantic_ai.messages import (
+    ModelMessage,
+    ModelRequest,
+    ModelResponse,
+    RetryPromptPart,
+    ToolReturnPart,
+    UserPromptPart,
+)
 from pydantic_ai.models.function import AgentInfo
 
-from resilient_agents import handler, register_model
+from resilient_agents import register_model
 from resilient_agents.agents import Agent, ToolCallInfo, agent_session, function_tool, restate_tool
 from resilient_agents.chaos import Chaos, ChaosCounts, ChaosPlan
 from resilient_agents.testing import CallLog, Harness, ScriptedModel, TestServer, text, tool_calls
+from tests.apps.steps import add, counter
 
 LEDGER_ENV = "RA_CHAOS_LEDGER"
 SESSION = "ChaosSession"
@@ -70,21 +78,11 @@ class Ledger:
             )
             return cursor.rowcount == 1
 
-    def attempts(self, session: str, call_id: str) -> int:
-        """How many times the effect of this tool call was attempted (by its logical identity, not its key)."""
+    def count(self, table: Literal["attempts", "effects"], session: str, call_id: str) -> int:
+        """How many times this tool call (by its logical identity, not its key) was attempted, or applied."""
         with self._connect() as db:
-            row = db.execute(
-                "select count(*) from attempts where session = ? and call_id = ?", (session, call_id)
-            ).fetchone()
-        return int(row[0])
-
-    def effects(self, session: str, call_id: str) -> int:
-        """How many times the effect of this tool call was applied (once, unless the key was not stable)."""
-        with self._connect() as db:
-            row = db.execute(
-                "select count(*) from effects where session = ? and call_id = ?", (session, call_id)
-            ).fetchone()
-        return int(row[0])
+            sql = f"select count(*) from {table} where session = ? and call_id = ?"
+            return int(db.execute(sql, (session, call_id)).fetchone()[0])
 
     def scalar(self, sql: str) -> int:
         with self._connect() as db:
@@ -101,28 +99,12 @@ class Ledger:
 
 # --- the app (served in the service process) --------------------------------------------------------------------
 
-wallet = restate.VirtualObject("ChaosWallet")
-
-
-@handler(wallet)
-async def add(ctx: restate.ObjectContext, amount: int) -> int:
-    """Add to this session's wallet (Restate state) and return the balance."""
-    balance = (await ctx.get("balance", type_hint=int) or 0) + amount
-    ctx.set("balance", balance)
-    return balance
-
-
-@handler(wallet, kind="shared")
-async def balance(ctx: restate.ObjectSharedContext) -> int:
-    """The wallet's balance."""
-    return await ctx.get("balance", type_hint=int) or 0
-
 
 async def _apply(call: ToolCallInfo, amount: int, hold: bool, idempotency_key: str) -> str:
     await asyncio.sleep(random.uniform(0.02, 0.2))  # a slow external system: kills land mid-call
     ledger = Ledger(os.environ[LEDGER_ENV])
     applied = ledger.apply(idempotency_key, call.session_key, call.call_id, amount)
-    if hold and ledger.attempts(call.session_key, call.call_id) == 1:
+    if hold and ledger.count("attempts", call.session_key, call.call_id) == 1:
         # Applied, not yet journaled: the test kills the service now, so Restate retries this call.
         log = CallLog.from_env()
         assert log is not None
@@ -142,16 +124,23 @@ async def deposit_unsafe(call: ToolCallInfo, amount: int, hold: bool = False) ->
     return await _apply(call, amount, hold, uuid.uuid4().hex)
 
 
-def _reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
-    """A pure function of the conversation: "[unsafe-]deposit N [hold]" -> deposit and add at once -> answer."""
-    user, returns = "", []
+def since_last_user(messages: list[ModelMessage]) -> tuple[str, list[ToolReturnPart | RetryPromptPart]]:
+    """The last user message, and the tool results (and retry prompts) that came after it."""
+    user, results = "", []
     for message in messages:
         if isinstance(message, ModelRequest):
             for part in message.parts:
                 if isinstance(part, UserPromptPart) and isinstance(part.content, str):
-                    user, returns = part.content, []
-                elif isinstance(part, ToolReturnPart):
-                    returns.append(part)
+                    user, results = part.content, []
+                elif isinstance(part, ToolReturnPart | RetryPromptPart):
+                    results.append(part)
+    return user, results
+
+
+def _reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+    """A pure function of the conversation: "[unsafe-]deposit N [hold]" -> deposit and add at once -> answer."""
+    user, results = since_last_user(messages)
+    returns = [r for r in results if isinstance(r, ToolReturnPart)]
     verb, amount_text, *flags = user.split()
     amount = int(amount_text)
     if not returns:
@@ -171,7 +160,7 @@ teller = Agent(
     instructions="Deposit what the customer asks.",
     tools=[function_tool(deposit), function_tool(deposit_unsafe), restate_tool(add)],
 )
-SERVICES = [agent_session(SESSION, agents=[teller]), wallet]
+SERVICES = [agent_session(SESSION, agents=[teller]), counter]
 
 
 # --- the driver (in the test process) ---------------------------------------------------------------------------
@@ -282,7 +271,10 @@ def _check(h: Harness, run: str, ledger: Ledger, result: ChaosResult, model_call
         key, expected = f"{run}-{i}", result.sent.get(i, [])
         if sorted(stored.get(key, [])) != expected:
             result.problems.append(f"{key}: ledger holds {stored.get(key)}, expected {expected}")
-        wallet_balance = h.ingress.call("ChaosWallet", "balance", key=key)
+        stored_total = h.query(
+            f"select value_utf8 from state where service_name = 'Counter' and service_key = '{key}' and key = 'total'"
+        )
+        wallet_balance = int(stored_total[0]["value_utf8"]) if stored_total else 0
         if wallet_balance != sum(expected):
             result.problems.append(f"{key}: wallet balance {wallet_balance}, expected {sum(expected)}")
         state = h.ingress.call(SESSION, "get_state", key=key)

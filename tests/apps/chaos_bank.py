@@ -12,19 +12,13 @@ from __future__ import annotations
 
 import re
 
-from pydantic_ai.messages import (
-    ModelMessage,
-    ModelRequest,
-    ModelResponse,
-    RetryPromptPart,
-    ToolReturnPart,
-    UserPromptPart,
-)
+from pydantic_ai.messages import ModelMessage, ModelResponse, RetryPromptPart, ToolReturnPart
 from pydantic_ai.models.function import AgentInfo
 
 from resilient_agents import register_model
 from resilient_agents.testing import CallLog, ScriptedModel, text, tool_calls
 from resilient_agents_apps.bank import SERVICES
+from tests.apps.chaos import since_last_user
 
 HANDOFF = "transfer_to_account_agent"
 _TARGET = re.compile(r"I am (\w[\w-]*)'s lawyer")
@@ -48,14 +42,8 @@ def _seen(part: ToolReturnPart | RetryPromptPart) -> str:
 
 
 def _reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
-    user, seen = "", []
-    for message in messages:
-        if isinstance(message, ModelRequest):
-            for part in message.parts:
-                if isinstance(part, UserPromptPart) and isinstance(part.content, str):
-                    user, seen = part.content, []
-                elif isinstance(part, ToolReturnPart | RetryPromptPart) and part.tool_name != HANDOFF:
-                    seen.append(_seen(part))
+    user, results = since_last_user(messages)
+    seen = [_seen(part) for part in results if part.tool_name != HANDOFF]
     tools = {tool.name for tool in info.function_tools}
     match = _TARGET.search(user)
     if "get_balance" not in tools:

@@ -40,16 +40,18 @@ def test_a_tool_retried_after_a_crash_applies_its_effect_once(app: tuple[Harness
     outcome = crash_after_the_effect(h, "exactly-once", "deposit 7 hold")
     assert outcome["answer"] == "deposited 7 (balance 7)"
     call_id = str(outcome["call_id"])
-    assert ledger.attempts("exactly-once", call_id) == 2, "the tool ran again after the crash"
-    assert ledger.effects("exactly-once", call_id) == 1, "the journal-derived key stopped the second application"
+    assert ledger.count("attempts", "exactly-once", call_id) == 2, "the tool ran again after the crash"
+    assert ledger.count("effects", "exactly-once", call_id) == 1, (
+        "the journal-derived key stopped the second application"
+    )
 
 
 def test_without_a_stable_key_the_check_sees_the_duplicate(app: tuple[Harness, Ledger]) -> None:
     h, ledger = app
     outcome = crash_after_the_effect(h, "fresh-keys", "unsafe-deposit 8 hold")
     call_id = str(outcome["call_id"])
-    assert ledger.attempts("fresh-keys", call_id) == 2
-    assert ledger.effects("fresh-keys", call_id) == 2, "a fresh key per attempt applies the effect twice"
+    assert ledger.count("attempts", "fresh-keys", call_id) == 2
+    assert ledger.count("effects", "fresh-keys", call_id) == 2, "a fresh key per attempt applies the effect twice"
 
 
 def test_sessions_survive_kills_and_server_restarts(app: tuple[Harness, Ledger]) -> None:
