@@ -7,6 +7,8 @@ bookings are Restate state (`Booking/<confirmation number>`), changed exactly on
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from resilient_agents.testing import Harness, harness_fixture
@@ -33,8 +35,8 @@ def test_seat_change_asks_for_the_confirmation_number_then_completes(harness: Ha
     booking = harness.ingress.call("Booking", "get", key="5666")
     assert booking["seat"] == "10B" and booking["passenger"] == before["passenger"]
     calls = [m for m in second["messages"] if m["role"] == "tool_call"]
-    assert [(c["tool_name"], c["content"]) for c in calls] == [
-        ("update_seat", '{"confirmation_number":"5666","new_seat":"10B"}')
+    assert [(c["tool_name"], json.loads(c["content"])) for c in calls] == [
+        ("update_seat", {"confirmation_number": "5666", "new_seat": "10B"})
     ]
 
 

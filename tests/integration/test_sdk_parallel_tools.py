@@ -8,11 +8,12 @@ Pydantic AI on `restate.ext.pydantic.RestateAgent` with our ScriptedModel.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
 from resilient_agents import IngressError
-from resilient_agents.testing import Harness, eventually, harness_fixture
+from resilient_agents.testing import Harness, TestServer, eventually, harness_fixture
 
 harness = harness_fixture("tests.apps.sdk_agents:SERVICES")
 
@@ -145,3 +146,17 @@ def test_parallel_tools_mix_with_an_in_session_durable_function_tool(harness: Ha
     reply = harness.ingress.call(OPENAI, "run", "lookup mix1:0.3 note:mixfact mix2:0.3", key="mix")
     assert reply["final_output"] == "results: mix1: found; noted: mixfact; mix2: found"
     assert harness.calls.count("effect", "remember mixfact") == 1
+
+
+def test_batches_replay_deterministically_at_every_suspension(tmp_path: Path) -> None:
+    """With always-replay, each wait of the agent (model, every tool result) replays the run from its journal."""
+    with (
+        TestServer.start(tmp_path, always_replay=True) as server,
+        server.serve("tests.apps.sdk_agents:SERVICES") as h,
+    ):
+        for session in SESSIONS:
+            items = [f"{session[3].lower()}replay{i}" for i in range(3)]
+            reply = h.ingress.call(session, "run", "lookup " + " ".join(f"{i}:0.3" for i in items), key="replay")
+            assert reply["final_output"] == "results: " + "; ".join(f"{i}: found" for i in items)
+            assert [h.calls.count("effect", i) for i in items] == [1, 1, 1]
+            assert h.calls.count("model", MODEL_LOG[session]) == 2, "a replay asked the model again"

@@ -13,18 +13,16 @@ from .agents_models import ModelRouter, PydanticAIAgentsModel, register_agents_m
 from .openai_agents import RoutedRunConfig, model_ref, openai_agents_session, routed_run_config, run_agent
 from .parallel_tools import ParallelTools, ToolCall, ToolResult
 from .pydantic_ai import ParallelToolDispatch, parallel_toolset, pydantic_ai_session, run_pydantic_agent
-from .session import ChatMessage, RunRequest, SessionReply, SessionState, sdk_session
+from .session import SdkSessionState, SessionReply, sdk_session
 
 __all__ = [
-    "ChatMessage",
     "ModelRouter",
     "ParallelToolDispatch",
     "ParallelTools",
     "PydanticAIAgentsModel",
     "RoutedRunConfig",
-    "RunRequest",
+    "SdkSessionState",
     "SessionReply",
-    "SessionState",
     "ToolCall",
     "ToolResult",
     "model_ref",

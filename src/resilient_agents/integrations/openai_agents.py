@@ -34,11 +34,12 @@ from restate import RunOptions
 from restate.exceptions import TerminalError
 from restate.ext.openai import DurableRunner
 
+from ..agents import ChatMessage
 from ..exceptions import ConfigurationError
 from ..models import Usage
 from .agents_models import ModelRouter
 from .parallel_tools import ToolCall, current_dispatcher, dispatching
-from .session import ChatMessage, SessionState, Turn, sdk_session
+from .session import SdkSessionState, Turn, sdk_session
 
 MODEL_PREFIX = "ra"
 """Model names `ra/<name>` are ours (see agents_models.ModelRouter); the rest go to the SDK's providers."""
@@ -201,7 +202,9 @@ def history_entries(items: Sequence[RunItem]) -> list[ChatMessage]:
     for item in items:
         agent = item.agent.name
         if isinstance(item, MessageOutputItem):
-            entries.append(ChatMessage(role="assistant", content=ItemHelpers.text_message_output(item), agent=agent))
+            entries.append(
+                ChatMessage(index=0, role="assistant", content=ItemHelpers.text_message_output(item), agent=agent)
+            )
         elif isinstance(item, ToolCallItem):
             call = item.raw_item
             name, call_id = getattr(call, "name", None), getattr(call, "call_id", None)
@@ -209,6 +212,7 @@ def history_entries(items: Sequence[RunItem]) -> list[ChatMessage]:
                 names[call_id] = name
             entries.append(
                 ChatMessage(
+                    index=0,
                     role="tool_call",
                     content=getattr(call, "arguments", None) or "",
                     agent=agent,
@@ -222,6 +226,7 @@ def history_entries(items: Sequence[RunItem]) -> list[ChatMessage]:
             call_id = found if isinstance(found, str) else None
             entries.append(
                 ChatMessage(
+                    index=0,
                     role="tool_result",
                     content=str(item.output),
                     agent=agent,
@@ -232,7 +237,7 @@ def history_entries(items: Sequence[RunItem]) -> list[ChatMessage]:
         elif isinstance(item, HandoffOutputItem):
             target = item.target_agent.name
             content = f"{item.source_agent.name} handed the conversation to {target}"
-            entries.append(ChatMessage(role="handoff", content=content, agent=target))
+            entries.append(ChatMessage(index=0, role="handoff", content=content, agent=target))
     return entries
 
 
@@ -258,7 +263,7 @@ def openai_agents_session(
     by_name = reachable_agents(agents)
     first = agents[0]
 
-    async def run_turn(ctx: restate.ObjectContext, message: str, state: SessionState) -> Turn:
+    async def run_turn(ctx: restate.ObjectContext, message: str, state: SdkSessionState) -> Turn:
         agent = by_name.get(state.agent, first)
         result = await run_agent(agent, message, model=model, use_restate_session=True, max_turns=max_turns)
         usage = result.context_wrapper.usage

@@ -21,25 +21,19 @@ from typing import Any
 import restate
 from pydantic_ai import Agent, Tool
 from pydantic_ai.capabilities import AbstractCapability
-from pydantic_ai.messages import (
-    ModelMessage,
-    ModelRequest,
-    ModelResponse,
-    RetryPromptPart,
-    TextPart,
-    ToolCallPart,
-    ToolReturnPart,
-)
+from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models import ModelRequestContext
 from pydantic_ai.run import AgentRunResult
 from pydantic_ai.tools import RunContext
 from pydantic_ai.toolsets import FunctionToolset
 from restate.ext.pydantic import RestateAgent
 
+from ..agents import ChatMessage, chat_messages
+from ..agents import HistoryEntry as StoredMessage
 from ..models import Usage
 from ..serde import TypedSerde
 from .parallel_tools import ParallelTools, ToolCall, collect, current_dispatcher, dispatching, owner_of
-from .session import ChatMessage, SessionState, Turn, sdk_session
+from .session import SdkSessionState, Turn, sdk_session
 
 MESSAGES = "messages"
 MESSAGES_SERDE: TypedSerde[list[ModelMessage]] = TypedSerde(list[ModelMessage])
@@ -92,38 +86,9 @@ async def run_pydantic_agent(agent: RestateAgent[Any, Any], prompt: str, **kwarg
 
 
 def history_entries(messages: Sequence[ModelMessage], agent: str) -> list[ChatMessage]:
-    """pydantic-ai messages as history entries (user prompts are left out: the session records them)."""
-    entries: list[ChatMessage] = []
-    for message in messages:
-        if isinstance(message, ModelResponse):
-            for part in message.parts:
-                if isinstance(part, TextPart) and part.content:
-                    entries.append(ChatMessage(role="assistant", content=part.content, agent=agent))
-                elif isinstance(part, ToolCallPart):
-                    entries.append(
-                        ChatMessage(
-                            role="tool_call",
-                            content=part.args_as_json_str(),
-                            agent=agent,
-                            tool_name=part.tool_name,
-                            tool_call_id=part.tool_call_id,
-                        )
-                    )
-        elif isinstance(message, ModelRequest):
-            for request_part in message.parts:
-                if isinstance(request_part, ToolReturnPart):
-                    entries.append(
-                        ChatMessage(
-                            role="tool_result",
-                            content=request_part.model_response_str(),
-                            agent=agent,
-                            tool_name=request_part.tool_name,
-                            tool_call_id=request_part.tool_call_id,
-                        )
-                    )
-                elif isinstance(request_part, RetryPromptPart):
-                    entries.append(ChatMessage(role="event", content=request_part.model_response(), agent=agent))
-    return entries
+    """pydantic-ai messages as chat lines, the native loop's way, without the user's (the session records it)."""
+    lines = chat_messages([StoredMessage(message=message, agent=agent) for message in messages])
+    return [line for line in lines if line.role != "user"]
 
 
 def pydantic_ai_session(
@@ -144,7 +109,7 @@ def pydantic_ai_session(
     def durable() -> RestateAgent[Any, Any]:
         return RestateAgent(build_agent())
 
-    async def run_turn(ctx: restate.ObjectContext, message: str, state: SessionState) -> Turn:
+    async def run_turn(ctx: restate.ObjectContext, message: str, state: SdkSessionState) -> Turn:
         agent = durable()
         history = await ctx.get(MESSAGES, serde=MESSAGES_SERDE) or []
         result = await run_pydantic_agent(agent, message, message_history=history)

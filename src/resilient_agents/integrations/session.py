@@ -1,10 +1,11 @@
 """Agent sessions as Restate virtual objects, whichever SDK runs the agent: one object per conversation.
 
-The handler contract is shared with the native agent loop's sessions, the CLI client and the chat page:
+The handler contract is shared with the native agent loop's sessions, the CLI client and the chat page, and so
+are its types (`RunInput`, `ChatMessage`, `AgentResponse` from `resilient_agents.agents`):
 
     POST /<Session>/<conversation>/run          "message"  or  {"message": "..."}
-         -> {"final_output", "agent", "turn", "usage", "session_usage", "messages": [ChatMessage...]}
-    POST /<Session>/<conversation>/get_history  -> [{"index", "role", "content", "agent", "tool_name"}, ...]
+         -> {"final_output", "agent", "usage", "session_usage", "messages": [ChatMessage...], "turn"}
+    POST /<Session>/<conversation>/get_history  -> [{"index", "role", "content", "agent", "tool_name", ...}]
     POST /<Session>/<conversation>/get_state    -> {"agent", "status", "usage", "turns", "framework", ...}
     POST /<Session>/<conversation>/reset        forget the conversation
 
@@ -23,37 +24,16 @@ import restate
 from pydantic import BaseModel
 from restate.exceptions import TerminalError
 
+from ..agents import AgentResponse, ChatMessage, RunInput
 from ..exceptions import InvalidRequest
-from ..handlers import RequestModel, handler
+from ..handlers import handler
 from ..models import Usage
 from ..serde import TypedSerde
 
-Role = Literal["user", "assistant", "tool_call", "tool_result", "handoff", "event"]
 Framework = Literal["openai-agents", "pydantic-ai"]
 
 
-class RunRequest(RequestModel):
-    """A message for the session (a bare JSON string works too)."""
-
-    message: str = "Hello!"
-
-
-class ChatMessage(BaseModel):
-    """One line of the conversation as a chat shows it."""
-
-    index: int = 0
-    """Position in the conversation, from 0; stable across calls."""
-    role: Role
-    content: str
-    agent: str | None = None
-    """The agent that said or did this (None for the user's messages)."""
-    tool_name: str | None = None
-    """For tool_call and tool_result lines."""
-    tool_call_id: str | None = None
-    """Pairs a tool_result with its tool_call."""
-
-
-class SessionState(BaseModel):
+class SdkSessionState(BaseModel):
     """The session at a glance: who answers next, whether a turn is running, what it has cost."""
 
     agent: str
@@ -68,20 +48,11 @@ class SessionState(BaseModel):
     """Why the last turn failed, when it did."""
 
 
-class SessionReply(BaseModel):
-    """The answer to one message."""
+class SessionReply(AgentResponse):
+    """The answer to one message: the native loop's `AgentResponse`, plus the turn's number."""
 
-    final_output: str
-    agent: str
-    """The agent that answered (and that will take the next message)."""
-    turn: int
+    turn: int = 0
     """The number of this turn in the conversation, from 1."""
-    usage: Usage
-    """Model usage of this turn."""
-    session_usage: Usage
-    """Model usage of the whole conversation so far."""
-    messages: list[ChatMessage]
-    """The lines this turn added to the conversation, the user's message first."""
 
 
 @dataclass
@@ -92,14 +63,14 @@ class Turn:
     agent: str
     usage: Usage
     entries: list[ChatMessage] = field(default_factory=list)
-    """The turn's steps after the user's message (indexes are assigned by the session)."""
+    """The turn's lines after the user's message (their indexes are assigned by the session)."""
 
 
-TurnRunner = Callable[[restate.ObjectContext, str, SessionState], Awaitable[Turn]]
+TurnRunner = Callable[[restate.ObjectContext, str, SdkSessionState], Awaitable[Turn]]
 
 STATE = "state"
 HISTORY = "history"
-STATE_SERDE: TypedSerde[SessionState] = TypedSerde(SessionState)
+STATE_SERDE: TypedSerde[SdkSessionState] = TypedSerde(SdkSessionState)
 HISTORY_SERDE: TypedSerde[list[ChatMessage]] = TypedSerde(list[ChatMessage])
 
 
@@ -123,12 +94,12 @@ def sdk_session(
     session = restate.VirtualObject(name, description=description)
 
     @handler(session, name="run")
-    async def run(ctx: restate.ObjectContext, request: str | RunRequest) -> SessionReply:
+    async def run(ctx: restate.ObjectContext, request: RunInput) -> SessionReply:
         """Send a message to this conversation; returns the answer and the agent that gave it."""
         message = request if isinstance(request, str) else request.message
         if not message.strip():
             raise InvalidRequest("message: must not be empty")
-        state = await ctx.get(STATE, serde=STATE_SERDE) or SessionState(
+        state = await ctx.get(STATE, serde=STATE_SERDE) or SdkSessionState(
             agent=first_agent, status="idle", framework=framework
         )
         history = await ctx.get(HISTORY, serde=HISTORY_SERDE) or []
@@ -148,7 +119,7 @@ def sdk_session(
         for entry in turn.entries:
             history.append(entry.model_copy(update={"index": len(history)}))
         ctx.set(HISTORY, history, serde=HISTORY_SERDE)
-        done = SessionState(
+        done = SdkSessionState(
             agent=turn.agent,
             status="idle",
             framework=framework,
@@ -171,9 +142,9 @@ def sdk_session(
         return await ctx.get(HISTORY, serde=HISTORY_SERDE) or []
 
     @handler(session, name="get_state", kind="shared")
-    async def get_state(ctx: restate.ObjectSharedContext) -> SessionState:
+    async def get_state(ctx: restate.ObjectSharedContext) -> SdkSessionState:
         """Active agent, status and usage of this conversation (answers while a turn runs)."""
-        return await ctx.get(STATE, serde=STATE_SERDE) or SessionState(
+        return await ctx.get(STATE, serde=STATE_SERDE) or SdkSessionState(
             agent=first_agent, status="idle", framework=framework
         )
 
