@@ -148,7 +148,7 @@ def _short(part: ToolReturnPart) -> str:
     return f"{part.outcome}:{content}" if part.outcome != "success" else content
 
 
-MODEL = ScriptedModel(function=_reply, log=CallLog.from_env(), latency=0.05, name="loop-script")
+MODEL = ScriptedModel(function=_reply, log=CallLog.from_env(), name="loop-script")
 register_model("loop-script", MODEL)
 
 helper = Agent(name="Helper", instructions="agent:Helper")

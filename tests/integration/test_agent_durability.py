@@ -17,7 +17,7 @@ SESSION = "LoopSession"
 
 
 def turn_with_three_tools(prefix: str) -> str:
-    calls = [["slow", {"name": f"{prefix}-{n}", "delay": d}] for n, d in (("a", 0.3), ("b", 0.9), ("c", 1.5))]
+    calls = [["slow", {"name": f"{prefix}-{n}", "delay": d}] for n, d in (("a", 0.2), ("b", 0.7), ("c", 1.2))]
     return "slowcall " + json.dumps(calls)
 
 
