@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .agents import Agent, AgentResponse, agent_session, function_tool, restate_tool
 from .config import Settings
+from .crews import crew, proactive_agent
 from .engine import AdminClient, AsyncIngressClient, IngressClient, IngressError, build_app
 from .exceptions import (
     AgentControlFlow,
@@ -57,6 +58,7 @@ __all__ = [
     "Usage",
     "agent_session",
     "build_app",
+    "crew",
     "default_model",
     "durable_model_call",
     "function_tool",
@@ -64,6 +66,7 @@ __all__ = [
     "llm_call",
     "model_from_env",
     "parse_model_spec",
+    "proactive_agent",
     "register_model",
     "response_text",
     "restate_tool",

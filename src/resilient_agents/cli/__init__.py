@@ -11,6 +11,7 @@ from . import (
     dev,  # noqa: F401  (registers commands)
     invoke,  # noqa: F401
     keys,  # noqa: F401
+    loans,  # noqa: F401
     patterns,  # noqa: F401
     sessions,  # noqa: F401
 )

@@ -93,29 +93,25 @@ def crew(
         bodies = {m: START_SERDE.dumps(req.for_agent(m)) for m in members}
         return await command(ctx, ctx.key(), "start", bodies)
 
-    @handler(obj)
-    async def pause(ctx: restate.ObjectContext, req: Control | None) -> CrewView:
-        """Pause every running agent."""
-        body = CONTROL_SERDE.dumps(req or Control(reason="crew paused"))
+    async def switch(ctx: restate.ObjectContext, handler_name: str, when: str, body: bytes) -> CrewView:
+        """Send `handler_name` to the agents whose status is `when`, leaving the others as they are."""
         views = []
         for member in members:
             state = VIEW_SERDE.loads(await ctx.generic_call(member, "get_state", b"", key=ctx.key()))
-            if state.status == "running":
-                state = VIEW_SERDE.loads(await ctx.generic_call(member, "pause", body, key=ctx.key()))
+            if state.status == when:
+                state = VIEW_SERDE.loads(await ctx.generic_call(member, handler_name, body, key=ctx.key()))
             views.append(state)
         return CrewView(crew=name, key=ctx.key(), status=crew_status(views), agents=views)
 
     @handler(obj)
+    async def pause(ctx: restate.ObjectContext, req: Control | None) -> CrewView:
+        """Pause every running agent."""
+        return await switch(ctx, "pause", "running", CONTROL_SERDE.dumps(req or Control(reason="crew paused")))
+
+    @handler(obj)
     async def resume(ctx: restate.ObjectContext, req: Control | None) -> CrewView:
         """Resume every paused agent."""
-        body = CONTROL_SERDE.dumps(req or Control(reason="crew resumed"))
-        views = []
-        for member in members:
-            state = VIEW_SERDE.loads(await ctx.generic_call(member, "get_state", b"", key=ctx.key()))
-            if state.status == "paused":
-                state = VIEW_SERDE.loads(await ctx.generic_call(member, "resume", body, key=ctx.key()))
-            views.append(state)
-        return CrewView(crew=name, key=ctx.key(), status=crew_status(views), agents=views)
+        return await switch(ctx, "resume", "paused", CONTROL_SERDE.dumps(req or Control(reason="crew resumed")))
 
     @handler(obj)
     async def stop(ctx: restate.ObjectContext, req: Control | None) -> CrewView:
