@@ -75,6 +75,11 @@ def test_the_cli_client(harness: Harness) -> None:
         app, ["client", "give me an overview of my outstanding loans and credit"], env=cli_env(harness)
     )
     assert default.exit_code == 0 and "-- Loan Agent" in default.output and "Car purchase" in default.output
+    # --mode goes through the session's `message` handler; with nothing running, incorporate becomes a new run
+    queued = runner.invoke(
+        app, ["client", "how much is my balance?", "--session", "gina", "--mode", "incorporate"], env=cli_env(harness)
+    )
+    assert queued.exit_code == 0 and "queue: run inv_" in queued.output and '"customer_id": "gina"' in queued.output
 
 
 def test_the_cli_says_when_restate_is_not_reachable() -> None:
