@@ -1,8 +1,9 @@
 """Test app for the chat page and the session CLI: a small bank on the native agent loop, with a scripted model.
 
 `WebBank/{customer}` has a Teller agent with a balance tool (a Restate handler: its own invocation in the
-timeline), a transfer tool that needs a human approval, and a handoff to a Loans agent. The model (registered
-as `RA_MODEL=registered:web-bank`) is a pure function of the conversation:
+timeline), a transfer tool that needs a human approval, and a handoff to a Loans agent. Its agents' model (set
+on the agents, so the other apps in the same process keep the offline model) is a pure function of the
+conversation:
     "...balance..."   -> calls get_balance, then answers "Your balance is <result>."
     "...transfer..."  -> calls transfer_money(amount=50, to="bob"), then answers "Transfer: <result>"
     "...fraud..."     -> calls check_fraud, which fails its first attempt (Restate retries it), then answers
@@ -12,11 +13,13 @@ as `RA_MODEL=registered:web-bank`) is a pure function of the conversation:
 
 from __future__ import annotations
 
+from typing import Any
+
 import restate
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, ToolReturnPart, UserPromptPart
 from pydantic_ai.models.function import AgentInfo
 
-from resilient_agents import handler, register_model
+from resilient_agents import handler
 from resilient_agents.agents import HANDOFF_PREFIX, Agent, ToolCallInfo, agent_session, function_tool, restate_tool
 from resilient_agents.testing import ScriptedModel, text, tool_calls
 
@@ -82,12 +85,12 @@ def _reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
     return text(f"{me} heard: {user}")
 
 
-register_model("web-bank", ScriptedModel(function=_reply, name="web-bank"))
-
-loans = Agent(name="Loans", instructions="agent:Loans", handoff_description="Loan applications.")
+MODEL = ScriptedModel(function=_reply, name="web-bank")
+loans = Agent(name="Loans", instructions="agent:Loans", model=MODEL, handoff_description="Loan applications.")
 teller = Agent(
     name="Teller",
     instructions="agent:Teller",
+    model=MODEL,
     tools=[
         restate_tool(get_balance),
         restate_tool(check_fraud),
@@ -98,4 +101,11 @@ teller = Agent(
 session = agent_session("WebBank", agents=[teller])
 
 SERVICES = [session, accounts]
-ENV = {"RA_MODEL": "registered:web-bank"}
+
+
+def page_services() -> list[Any]:
+    """This app and the ready apps the page tests talk to, served by one process (one start-up, not four)."""
+    from resilient_agents_apps import airline, bank
+    from resilient_agents_apps.patterns import chat
+
+    return [*SERVICES, *bank.SERVICES, *airline.SERVICES, *chat.SERVICES]

@@ -19,7 +19,6 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from resilient_agents.engine import ServiceProcess, free_port
 from resilient_agents.testing import Harness, TestServer, harness_fixture
 from resilient_agents.web import SessionTokens
-from tests.apps.web_agents import ENV
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -40,15 +39,12 @@ WAIT_MS = 20_000
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
 
-agents = harness_fixture("tests.apps.web_agents:SERVICES", env=ENV)
-bank = harness_fixture("resilient_agents_apps.bank:SERVICES")
-chat = harness_fixture("resilient_agents_apps.patterns.chat:SERVICES")
+apps = harness_fixture("tests.apps.web_agents:page_services")
+"""The test bank (`WebBank`, app id `teller`), the bank, the airline and the Chat pattern, in one process."""
 
 
 @pytest.fixture(scope="module")
-def web(
-    restate_server: TestServer, agents: Harness, bank: Harness, chat: Harness, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def web(restate_server: TestServer, apps: Harness, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The page's server, started exactly as the dev runner starts it, pointed at the test's Restate."""
     data_dir = tmp_path_factory.mktemp("web")
     port = free_port()
@@ -155,7 +151,7 @@ def test_conversation_with_a_tool_call_a_handoff_and_its_timeline(page: Page, we
     expect(page.locator(".step.kind-output")).to_contain_text("Loans here")
 
 
-def test_bank_conversation(page: Page, web: str, bank: Harness, tmp_path: Path) -> None:
+def test_bank_conversation(page: Page, web: str, apps: Harness, tmp_path: Path) -> None:
     session_id = start_session(page, web, "bank")
     send(page, "how much is my balance?")
     answers = page.locator(".message.role-assistant")
@@ -179,7 +175,7 @@ def test_bank_conversation(page: Page, web: str, bank: Harness, tmp_path: Path) 
     send(page, "how much did I spend on gambling last month?")
     expect(answers).to_have_count(2, timeout=WAIT_MS)
     expect(page.locator(".message.role-tool_call", has_text='"gambling"')).to_contain_text("get_spending")
-    state = bank.ingress.call("AgentSession", "get_state", key=session_id)
+    state = apps.ingress.call("AgentSession", "get_state", key=session_id)
     expect(page.locator("#usage-requests")).to_have_text(str(state["usage"]["requests"]))
     assert state["usage"]["requests"] >= 4 and state["turns"] == 2
     screenshot(page, "chat-desktop.png", tmp_path)
@@ -188,7 +184,7 @@ def test_bank_conversation(page: Page, web: str, bank: Harness, tmp_path: Path) 
     screenshot(page, "chat-phone.png", tmp_path, full_page=True)
 
 
-def test_approval_given_from_the_page(page: Page, web: str, bank: Harness, tmp_path: Path) -> None:
+def test_approval_given_from_the_page(page: Page, web: str, apps: Harness, tmp_path: Path) -> None:
     session_id = start_session(page, web, "bank")
     send(page, "please pay my electricity bill of 80 EUR to Energy Co")
     card = page.locator(".approval")
@@ -198,7 +194,7 @@ def test_approval_given_from_the_page(page: Page, web: str, bank: Harness, tmp_p
     expect(page.locator("#state-status")).to_have_text("waiting for approval")
     expect(page.locator(".step.kind-wait.status-waiting").last).to_contain_text("waits for approval of pay_bill")
     expect(page.locator("#status-line")).to_have_text("Waiting for an approval (below).")
-    assert bank.ingress.call("AgentSession", "get_state", key=session_id)["status"] == "waiting_for_approval"
+    assert apps.ingress.call("AgentSession", "get_state", key=session_id)["status"] == "waiting_for_approval"
     screenshot(page, "approval.png", tmp_path)
 
     card.get_by_label("Reason (optional)").fill("yes, that one")
@@ -208,13 +204,13 @@ def test_approval_given_from_the_page(page: Page, web: str, bank: Harness, tmp_p
     expect(answers.first).to_contain_text("new_balance")
     expect(page.locator(".approval")).to_have_count(0)
     expect(page.locator("#state-status")).to_have_text("idle")
-    state = bank.ingress.call("AgentSession", "get_state", key=session_id)
+    state = apps.ingress.call("AgentSession", "get_state", key=session_id)
     assert state["pending_approvals"] == [] and state["turns"] == 1
     expect(page.locator(".step.kind-wait", has_text="external event received")).to_contain_text('"approved": true')
     expect(page.locator(".step.kind-tool", has_text="pay_bill")).to_contain_text("Energy Co")
 
 
-def test_asynchronous_message_arrives_without_a_reload(page: Page, web: str, bank: Harness, tmp_path: Path) -> None:
+def test_asynchronous_message_arrives_without_a_reload(page: Page, web: str, apps: Harness, tmp_path: Path) -> None:
     session_id = start_session(page, web, "bank")
     send(page, "hello")
     expect(page.locator(".message.role-assistant")).to_have_count(1, timeout=WAIT_MS)
@@ -224,7 +220,7 @@ def test_asynchronous_message_arrives_without_a_reload(page: Page, web: str, ban
 
     # What the loan workflow does when it decides: notify the customer's session.
     decision = {"message": "Your loan of 1000 euros was approved.", "source": "LoanApprovalWorkflow"}
-    bank.ingress.call("AgentSession", "notify", decision, key=session_id)
+    apps.ingress.call("AgentSession", "notify", decision, key=session_id)
     update = page.locator(".message.role-event")
     expect(update).to_contain_text("Your loan of 1000 euros was approved.", timeout=WAIT_MS)
     expect(update).to_contain_text("Update from LoanApprovalWorkflow")
@@ -233,7 +229,21 @@ def test_asynchronous_message_arrives_without_a_reload(page: Page, web: str, ban
     screenshot(page, "async-update.png", tmp_path)
 
 
-def test_chat_pattern_session(page: Page, web: str, chat: Harness) -> None:
+def test_airline_sdk_agent_session(page: Page, web: str) -> None:
+    start_session(page, web, "airline")
+    send(page, "can you change my seat to 10b?")
+    answers = page.locator(".message.role-assistant")
+    expect(answers).to_have_count(1, timeout=WAIT_MS)
+    expect(answers.first).to_contain_text("confirmation number")
+    expect(page.locator(".message.role-handoff")).to_contain_text("Seat Booking Agent")
+    send(page, "5666")
+    expect(answers).to_have_count(2, timeout=WAIT_MS)
+    expect(page.locator(".message.role-tool_result")).to_contain_text("Seat changed to 10B on booking 5666")
+    expect(page.locator("#state-agent")).to_have_text("Seat Booking Agent")
+    expect(page.locator(".step.kind-output")).to_contain_text("Seat changed to 10B", timeout=WAIT_MS)
+
+
+def test_chat_pattern_session(page: Page, web: str, apps: Harness) -> None:
     session_id = start_session(page, web, "chat")
     send(page, "Write a poem about Durable Execution")
     answers = page.locator(".message.role-assistant")
@@ -241,13 +251,13 @@ def test_chat_pattern_session(page: Page, web: str, chat: Harness) -> None:
     expect(answers.first).to_contain_text("[offline model]")
     expect(page.locator(".step.kind-model").first).to_be_visible(timeout=WAIT_MS)
     expect(page.locator("#state-status")).to_have_text("–")  # the Chat pattern keeps no state besides its history
-    history = chat.ingress.call("Chat", "get_history", key=session_id)
+    history = apps.ingress.call("Chat", "get_history", key=session_id)
     assert [m["role"] for m in history["messages"]] == ["user", "assistant"]
 
 
-def test_a_session_without_its_token_is_refused(browser: Browser, web: str, agents: Harness) -> None:
+def test_a_session_without_its_token_is_refused(browser: Browser, web: str, apps: Harness) -> None:
     tokens = SessionTokens(SECRET.encode())
-    agents.ingress.call("WebBank", "run", "my secret plans", key="victim")
+    apps.ingress.call("WebBank", "run", "my secret plans", key="victim")
     snapshot = f"{web}/api/sessions/teller/victim"
     with httpx.Client(timeout=10) as http:
         assert http.get(snapshot).status_code == 403
@@ -315,10 +325,10 @@ def test_api_answers_bad_requests_clearly(web: str) -> None:
         assert home.headers["x-frame-options"] == "DENY"
 
 
-def test_api_keys_never_reach_the_page(web: str, agents: Harness) -> None:
+def test_api_keys_never_reach_the_page(web: str, apps: Harness) -> None:
     token = SessionTokens(SECRET.encode()).issue("teller", "leaky")
     leak = f"my keys are {PROVIDER_KEY} and sk-proj-abcdefghijklmnopqrstuv"
-    agents.ingress.call("WebBank", "run", leak, key="leaky")
+    apps.ingress.call("WebBank", "run", leak, key="leaky")
     with httpx.Client(timeout=10, headers={"x-session-token": token}) as http:
         body = http.get(f"{web}/api/sessions/teller/leaky").text
     assert "Teller heard: my keys are" in body

@@ -12,10 +12,9 @@ from resilient_agents.cli import app
 from resilient_agents.cli.sessions import Follower, SessionReader, resolve_app
 from resilient_agents.testing import Harness, TestServer, eventually, harness_fixture
 from resilient_agents.web import SessionTokens
-from tests.apps.web_agents import ENV
 
 SECRET = "cli-test-secret-0123456789abcdef"
-agents = harness_fixture("tests.apps.web_agents:SERVICES", env=ENV)
+agents = harness_fixture("tests.apps.web_agents:SERVICES")
 
 
 @pytest.fixture(autouse=True)
