@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import restate
-from pydantic_ai.messages import ModelRequest, ModelResponse, ToolCallPart, ToolReturnPart
+from pydantic_ai.messages import ModelRequest, ToolCallPart, ToolReturnPart
 
 from ..models import Usage, response_text
 from ..serde import TypedSerde
@@ -36,10 +36,6 @@ AGENT_KEY = "agent"
 USAGE_KEY = "usage"
 USAGE_SERDE: TypedSerde[Usage] = TypedSerde(Usage)
 INTERRUPTED = "The call was interrupted before it finished (the run was stopped)."
-
-
-def add_usage(total: Usage, response: ModelResponse) -> Usage:
-    return total.add(response)
 
 
 def timestamp_of(seconds: float) -> datetime:
@@ -91,8 +87,8 @@ class AgentLoop:
             check_budget(self.budget, self.model_calls, self.session_usage)
             response = await call_model(self.ctx, self.agent, self.agents, self.conversation.model_messages())
             self.model_calls += 1
-            self.usage = add_usage(self.usage, response)
-            self.session_usage = add_usage(self.session_usage, response)
+            self.usage = self.usage.add(response)
+            self.session_usage = self.session_usage.add(response)
             state = self._state()
             if state is not None:
                 state.set(USAGE_KEY, self.session_usage, serde=USAGE_SERDE)
