@@ -105,7 +105,7 @@ class WebContext:
     ui_url: str
     ingress: AsyncIngressClient | None = None
     admin: AdminClient | None = None
-    _deployed: tuple[float, set[str]] = (0.0, set())
+    _deployed: tuple[float, set[str]] = field(default_factory=lambda: (0.0, set()))
     _stateless: set[str] = field(default_factory=set)
 
     def open(self) -> None:
@@ -218,6 +218,23 @@ async def _read_state(web: WebContext, app: SessionApp, session_id: str) -> Sess
         raise
 
 
+def _approval_steps(state: SessionState | None, timeline: Timeline) -> list[TimelineStep]:
+    """What the journal cannot say: the run is waiting for a person (its awakeable has no journal entry)."""
+    if state is None or state.status != "waiting_for_approval" or timeline.run is None:
+        return []
+    return [
+        TimelineStep(
+            invocation_id=timeline.run.invocation_id,
+            kind="wait",
+            title=f"waits for approval of {approval.tool_name}",
+            detail=json.dumps(approval.arguments, default=str),
+            status="waiting",
+            link=timeline.run.link,
+        )
+        for approval in state.pending_approvals
+    ]
+
+
 async def snapshot(request: Request) -> Response:
     """What changed in the session since the signatures the page sent back."""
     web, app, session_id = _session(request)
@@ -243,20 +260,10 @@ async def snapshot(request: Request) -> Response:
         timeline = Timeline()
         if runs:
             timeline = await to_thread.run_sync(build_timeline, query, runs[0], web.ui_url)
-        if state is None and "history" not in out:
-            state = await _read_state(web, app, session_id)
-        if state is not None and state.status == "waiting_for_approval" and timeline.run is not None:
-            for approval in state.pending_approvals:
-                timeline.steps.append(
-                    TimelineStep(
-                        invocation_id=timeline.run.invocation_id,
-                        kind="wait",
-                        title=f"waits for approval of {approval.tool_name}",
-                        detail=json.dumps(approval.arguments, default=str),
-                        status="waiting",
-                        link=timeline.run.link,
-                    )
-                )
+        if timeline.run is not None and timeline.run.status != "completed":
+            if state is None and "history" not in out:
+                state = await _read_state(web, app, session_id)
+            timeline.steps.extend(_approval_steps(state, timeline))
         out["timeline"] = timeline.model_dump()
     return _json(out, masked=True)
 
