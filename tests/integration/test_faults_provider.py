@@ -21,7 +21,7 @@ from resilient_agents.testing import Harness, TestServer, eventually
 from resilient_agents.testing.fake_openai import FakeOpenAI, Fault
 from tests.apps.faults import SESSION, endpoint_reply
 
-MODEL_TIMEOUT = 2.0
+MODEL_TIMEOUT = 3.0  # generous: a busy machine must not time out a normal answer (it would add a request)
 
 
 class StampedRequests(list[dict[str, Any]]):
