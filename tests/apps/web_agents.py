@@ -105,7 +105,7 @@ SERVICES = [session, accounts]
 
 def page_services() -> list[Any]:
     """This app and the ready apps the page tests talk to, served by one process (one start-up, not four)."""
-    from resilient_agents_apps import airline, bank
+    from resilient_agents_apps import airline, bank, loans
     from resilient_agents_apps.patterns import chat
 
-    return [*SERVICES, *bank.SERVICES, *airline.SERVICES, *chat.SERVICES]
+    return [*SERVICES, *bank.SERVICES, *airline.SERVICES, *loans.SERVICES, *chat.SERVICES]

@@ -40,7 +40,7 @@ DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
 
 apps = harness_fixture("tests.apps.web_agents:page_services")
-"""The test bank (`WebBank`, app id `teller`), the bank, the airline and the Chat pattern, in one process."""
+"""The test bank (`WebBank`, app id `teller`), the bank, the airline, loans and the Chat pattern, in one process."""
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +210,7 @@ def test_approval_given_from_the_page(page: Page, web: str, apps: Harness, tmp_p
     expect(page.locator(".step.kind-tool", has_text="pay_bill")).to_contain_text("Energy Co")
 
 
-def test_asynchronous_message_arrives_without_a_reload(page: Page, web: str, apps: Harness, tmp_path: Path) -> None:
+def test_asynchronous_message_arrives_without_a_reload(page: Page, web: str, apps: Harness) -> None:
     session_id = start_session(page, web, "bank")
     send(page, "hello")
     expect(page.locator(".message.role-assistant")).to_have_count(1, timeout=WAIT_MS)
@@ -226,7 +226,24 @@ def test_asynchronous_message_arrives_without_a_reload(page: Page, web: str, app
     expect(update).to_contain_text("Update from LoanApprovalWorkflow")
     assert loads == [], "the page reloaded"
     expect(page.get_by_label("Message", exact=True)).to_have_value("a draft the user is still typing")
-    screenshot(page, "async-update.png", tmp_path)
+
+
+def test_loan_decision_arrives_without_a_reload(page: Page, web: str, apps: Harness, tmp_path: Path) -> None:
+    session_id = start_session(page, web, "loans")
+    loads = []
+    page.on("load", lambda _: loads.append(1))
+    send(page, "Hi, I would like to apply for a loan of 1000 euros.")
+    expect(page.locator(".message.role-tool_result").first).to_contain_text("submitted", timeout=WAIT_MS)
+    # The loan workflow reviews the application and sends its decision to the chat session on its own.
+    decision = page.locator(".message.role-event")
+    expect(decision).to_contain_text(f"Loan {session_id}-loan-1 was approved", timeout=WAIT_MS)
+    expect(decision).to_contain_text("Update from loans")
+    assert loads == [], "the page reloaded"
+    workflow = apps.query(
+        f"select status from sys_invocation where target = 'LoanApprovalWorkflow/{session_id}-loan-1/run'"
+    )
+    assert workflow == [{"status": "completed"}]
+    screenshot(page, "loan-decision.png", tmp_path)
 
 
 def test_airline_sdk_agent_session(page: Page, web: str) -> None:
