@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from restate.serde import Serde
 
 from .exceptions import InvalidRequest
+from .serde import TypedSerde
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 MAX_INPUT_BYTES = int(os.environ.get("RA_MAX_INPUT_BYTES", str(1024 * 1024)))
@@ -79,6 +80,19 @@ def _accepts_none(tp: Any) -> bool:
     return True
 
 
+def _add_output_serde(annotation: Any, options: dict[str, Any]) -> None:
+    """Results the SDK cannot serialize on its own (a list of models, a union...) go through `TypedSerde`.
+
+    The SDK serializes a top-level pydantic model or plain JSON; anything else would fail after the handler ran
+    and be retried forever. Pydantic models keep the SDK's serde, which also publishes their schema.
+    """
+    if "output_serde" in options or annotation in (None, inspect.Signature.empty):
+        return
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel | str | int | float | bool):
+        return
+    options["output_serde"] = TypedSerde(annotation)
+
+
 def handler(service: Any, name: str | None = None, **options: Any) -> Callable[[F], F]:
     """Register a handler on `service` (Service, VirtualObject or Workflow) with validated input.
 
@@ -86,7 +100,9 @@ def handler(service: Any, name: str | None = None, **options: Any) -> Callable[[
     """
 
     def decorate(fn: F) -> F:
-        params = list(inspect.signature(fn, eval_str=True).parameters.values())
+        signature = inspect.signature(fn, eval_str=True)
+        params = list(signature.parameters.values())
+        _add_output_serde(signature.return_annotation, options)
         if len(params) < 2:
             return service.handler(name, **options)(fn)  # type: ignore[no-any-return]
         serde = _ValidatingSerde(params[-1].annotation)

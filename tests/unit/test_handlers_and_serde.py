@@ -82,3 +82,19 @@ def test_public_api_is_complete() -> None:
         for name in exported:
             assert hasattr(package, name), f"{package_name}.__all__ names missing {name}"
     assert resilient_agents.__all__ == sorted(resilient_agents.__all__)
+
+
+async def test_results_the_sdk_cannot_serialize_go_through_typed_serde() -> None:
+    svc = restate.Service("UnitLister")
+
+    @handler(svc)
+    async def listing(ctx: restate.Context, req: Greeting) -> list[Greeting]:
+        return [req, req]
+
+    @handler(svc)
+    async def single(ctx: restate.Context, req: Greeting) -> Greeting:
+        return req
+
+    out = svc.handlers["listing"].handler_io.output_serde.serialize([Greeting(name="A")])
+    assert out == b'[{"name":"A","times":1}]'
+    assert not isinstance(svc.handlers["single"].handler_io.output_serde, TypedSerde)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import signal
 import time
 from pathlib import Path
@@ -56,11 +57,8 @@ def register(admin: AdminClient, service_url: str, data_dir: Path) -> bool:
 
 
 def _web_available() -> bool:
-    try:
-        import resilient_agents.web.server  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether the chat page is installed (found, not imported: the web server builds its app on import)."""
+    return importlib.util.find_spec("resilient_agents.web") is not None
 
 
 class _Stop(Exception):

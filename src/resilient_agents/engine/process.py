@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from ..exceptions import EnvironmentProblem
+from ._orphans import die_with_parent
 from .server import port_is_free
 
 
@@ -80,6 +81,7 @@ class ServiceProcess:
             stderr=subprocess.STDOUT if self._log is not None else None,
             stdin=subprocess.DEVNULL,
             cwd=self.cwd,
+            preexec_fn=die_with_parent(),
         )
         self.starts += 1
         wait_for_port(self.host, self.port, timeout, self.process)

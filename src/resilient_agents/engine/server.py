@@ -18,6 +18,7 @@ from typing import IO
 import httpx
 
 from ..exceptions import EnvironmentProblem
+from ._orphans import die_with_parent
 
 _PLATFORM_BINARY = Path("node_modules/@restatedev/restate-server-linux-x64/bin/restate-server")
 INSTALL_HINT = "restate-server is missing: run `npm ci` in the project folder (or `make install`)"
@@ -139,6 +140,7 @@ class RestateServer:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=die_with_parent(),
         )
         self.wait_ready(timeout)
 

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .harness import FAST_RETRIES, Harness, TestServer, eventually
 from .ledger import CallLog
 from .models import ScriptedModel, last_user_text, text, tool_calls
-from .pytest_plugin import harness_fixture
+
+
+def __getattr__(name: str) -> Any:
+    # pytest is a test-time dependency: an app that records effects in a CallLog must not need it.
+    if name == "harness_fixture":
+        from .pytest_plugin import harness_fixture
+
+        return harness_fixture
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FAST_RETRIES",
