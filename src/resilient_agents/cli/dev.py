@@ -119,13 +119,18 @@ def dev(
     previous = signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        server.start()
-        service.start()
+        # Start all three at once: the service process spends most of its start-up importing the apps.
+        server.launch()
+        service.launch()
+        if web_process is not None:
+            web_process.launch()
+        server.wait_ready()
+        service.wait_ready()
         console.print(f"serving {services} on {service.url} (pid {service.pid})", highlight=False)
         with AdminClient(server.admin_url) as admin:
             forced = register(admin, service.url, data_dir)
         if web_process is not None:
-            web_process.start()
+            web_process.wait_ready()
         ready = time.monotonic() - started
         _print_ready(settings, ready, forced, web_process is not None, data_dir)
         if exit_after_ready:

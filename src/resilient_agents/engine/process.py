@@ -60,6 +60,12 @@ class ServiceProcess:
         return f"http://{self.host}:{self.port}"
 
     def start(self, timeout: float = 30.0) -> None:
+        """Launch and wait until the port accepts connections."""
+        self.launch()
+        self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        """Start the process without waiting (imports take a while: start other things meanwhile)."""
         if not port_is_free(self.host, self.port):
             raise EnvironmentProblem(
                 f"port {self.port} (service endpoint) is already in use: stop what listens there"
@@ -84,6 +90,8 @@ class ServiceProcess:
             preexec_fn=die_with_parent(),
         )
         self.starts += 1
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
         wait_for_port(self.host, self.port, timeout, self.process)
 
     def kill(self) -> None:

@@ -123,6 +123,12 @@ class RestateServer:
         return f"http://{self.config.host}:{self.config.admin_port}"
 
     def start(self, timeout: float = 30.0) -> None:
+        """Launch and wait until ready."""
+        self.launch()
+        self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        """Start the process without waiting (call `wait_ready` after starting other things)."""
         cfg = self.config
         require_free_ports(
             cfg.host,
@@ -142,7 +148,6 @@ class RestateServer:
             start_new_session=True,
             preexec_fn=die_with_parent(),
         )
-        self.wait_ready(timeout)
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         """Poll until the admin API answers SQL and the ingress accepts connections ('healthy is not ready')."""
