@@ -6,8 +6,8 @@ The public API is re-exported here; everything else is private. Apps import only
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+import typing as _typing
 
 # Names are imported on first use: the command line and small scripts should not pay for the model layer
 # (pydantic-ai) and the agent loop unless they use them.
@@ -48,7 +48,7 @@ _EXPORTS: dict[str, str] = {
     "restate_tool": ".agents",
 }
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from .agents import Agent, AgentResponse, agent_session, function_tool, restate_tool
     from .config import Settings
     from .crews import crew, proactive_agent
@@ -79,11 +79,11 @@ if TYPE_CHECKING:
     from .serde import TypedSerde
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
+    value = getattr(_importlib.import_module(module, __name__), name)
     globals()[name] = value
     return value
 
