@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+import typing as _typing
 
 from .harness import FAST_RETRIES, Harness, TestServer, eventually
 from .ledger import CallLog
 from .models import ScriptedModel, last_user_text, text, tool_calls
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     # pytest is a test-time dependency: an app that records effects in a CallLog must not need it.
     if name == "harness_fixture":
         from .pytest_plugin import harness_fixture
