@@ -200,6 +200,9 @@ def test_bad_loan_requests_are_refused(harness: Harness) -> None:
     with pytest.raises(IngressError) as unknown:
         harness.ingress.call(WORKFLOW, "on_loan_decision", {"approved": True}, key="no-such-loan")
     assert unknown.value.status == 404
+    with pytest.raises(IngressError) as odd_key:
+        harness.ingress.call("LoanAccount", "apply_for_loan", {"amount": 10}, key="k" * 70)
+    assert odd_key.value.status == 400 and "cannot hold a loan" in odd_key.value.message
     with pytest.raises(IngressError) as private:
         harness.ingress.call("LoanAccount", "deposit", {"reason": "gift", "amount": 1e6, "timestamp": "now"}, key="eve")
     assert private.value.status in (400, 404), "money moves only through the workflow"

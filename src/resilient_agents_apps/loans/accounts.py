@@ -15,7 +15,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import restate
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from restate.exceptions import TerminalError
 
 from resilient_agents import TypedSerde, handler
@@ -144,12 +144,16 @@ async def apply_for_loan(ctx: restate.ObjectContext, application: LoanApplicatio
         raise TerminalError("the bank cannot lend to itself", 400)
     state = await load(ctx)
     loan_id = f"{customer}-loan-{len(state.loans) + 1}"
-    request = LoanRequest(
-        customer_id=customer,
-        loan_amount=application.amount,
-        loan_duration_months=application.months,
-        purpose=application.purpose,
-    )
+    try:
+        request = LoanRequest(
+            customer_id=customer,
+            loan_amount=application.amount,
+            loan_duration_months=application.months,
+            purpose=application.purpose,
+        )
+    except ValidationError:
+        # a session key can be any string; a customer id cannot: refuse once instead of retrying for ever
+        raise TerminalError(f"{customer!r} cannot hold a loan: use 1-64 letters, digits, '-' or '_'", 400) from None
     state.loans = [
         *state.loans,
         Loan(loan_id=loan_id, amount=request.loan_amount, months=request.loan_duration_months, purpose=request.purpose),
