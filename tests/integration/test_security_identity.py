@@ -53,7 +53,8 @@ def test_a_server_without_the_key_cannot_register(signed: Harness, restate_serve
     )
     assert res.status_code >= 400
     assert "401" in res.text or "unauthorized" in res.text.lower()
-    assert "Steps" not in restate_server.admin.services()
+    deployments = httpx.get(f"{restate_server.admin.url}/deployments", timeout=30).json()["deployments"]
+    assert signed.service.url not in {d.get("uri") for d in deployments}, "the unsigned server registered it"
 
 
 def test_wrong_key_id_is_refused_at_start(tmp_path: Path) -> None:
