@@ -98,3 +98,12 @@ def test_fills_numbers_enums_and_free_text() -> None:
     args, missing = fill_arguments(tool, "I would like a loan of 1,000 eur for a car")
     assert missing == []
     assert args == {"amount": 1000, "currency": "EUR", "reason": "I would like a loan of 1,000 eur for a car"}
+
+
+async def test_one_round_of_tools_per_message() -> None:
+    apply = ToolDefinition(name="apply_for_loan", description="Apply for a new loan.")
+    status = ToolDefinition(name="get_loan_status", description="The status of the customer's loans.")
+    call = ModelResponse(parts=[ToolCallPart("get_loan_status", {}, "c1")])
+    result = ModelRequest(parts=[ToolReturnPart("get_loan_status", {"status": "approved"}, "c1")])
+    response = await ask([user("what is the status of my loan?"), call, result], [apply, status])
+    assert [type(p) for p in response.parts] == [TextPart], "a second, weaker tool must not be chained on"

@@ -7,6 +7,7 @@ It drives every demo end to end when no model is configured:
   enums, a payee after "to", delays such as "in 10 minutes" or "tomorrow" for `*delay*` / `*_seconds` numbers,
   the whole message for free text);
 - when a required argument cannot be found it asks for it, and fills it from the next message;
+- it calls one round of tools per message (handoffs do not count), then answers;
 - otherwise it answers with text built from the conversation and the tool results; tool results that are not a
   success (failed, denied, retried) stop further tool calls and are reported as problems.
 Every text it writes starts with "[offline model]".
@@ -398,11 +399,12 @@ def _choose_tools(
         asked = [t for t in candidates if t.name == conv.asked_tool]
         candidates = asked or candidates
     query_terms = _terms(query)
+    if any(not r.tool_name.startswith(HANDOFF_PREFIX) for r in conv.returns_since_user):
+        # One round of tools per message (handoffs do not count): answer from what the tools said rather than
+        # chain on to tools that share a word with the question, or hand the conversation on.
+        return []
     regular = [t for t in candidates if not t.name.startswith(HANDOFF_PREFIX)]
     handoffs = [t for t in candidates if t.name.startswith(HANDOFF_PREFIX)]
-    if any(not r.tool_name.startswith(HANDOFF_PREFIX) for r in conv.returns_since_user):
-        # A tool already answered this turn: answer from its result rather than hand the conversation on.
-        handoffs = []
     for pool in (regular, handoffs):
         scored = [(t, _score(t, query_terms)) for t in pool]
         best = max((s for _, s in scored), default=0)
