@@ -71,7 +71,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output", type=Path, help="the Markdown report (default for a full run: BENCHMARKS.md)")
     parser.add_argument("--chart", type=Path, help="the PNG chart (default: docs/img/benchmarks.png)")
     parser.add_argument("--results", type=Path, help="the raw results (default: benchmarks/results.json)")
+    parser.add_argument("--render", type=Path, metavar="RESULTS", help="only write the report from saved results")
     args = parser.parse_args(argv)
+    if args.render:
+        saved: dict[str, Any] = json.loads(args.render.read_text())
+        report.update_markdown(args.output or REPO_ROOT / "BENCHMARKS.md", report.render(saved), PREAMBLE)
+        report.chart(saved, args.chart or REPO_ROOT / "docs/img/benchmarks.png")
+        return
     contenders = [c for c in args.contenders.split(",") if c]
     unknown = [c for c in contenders if c not in CONTENDERS]
     if unknown:

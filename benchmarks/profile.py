@@ -103,6 +103,14 @@ async def profile(name: str, turns: int, session_turns: int, out: Path) -> dict[
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
                 await asyncio.wait_for(spy.wait(), timeout=60)
+            # what one empty call through the same path costs the engine and the service (the unit of a turn)
+            noop_before = {"engine": cpu_seconds(server.pid), "service": cpu_seconds(service_pid)}
+            for i in range(turns):
+                await contender.noop(f"profile-noop-{i % 10}")
+            per_noop = {
+                "engine": (cpu_seconds(server.pid) - noop_before["engine"]) / turns,
+                "service": (cpu_seconds(service_pid) - noop_before["service"]) / turns,
+            }
             invocations = contender.server.admin.query(
                 "select target_service_name as service, target_handler_name as handler, count(*) as n,"
                 " sum(journal_size) as entries from sys_invocation"
@@ -116,6 +124,7 @@ async def profile(name: str, turns: int, session_turns: int, out: Path) -> dict[
         "turns": turns,
         "wall_ms_per_turn": round(1000 * wall / turns, 2),
         "cpu_ms_per_turn": {k: round(1000 * v, 2) for k, v in per_turn.items()},
+        "cpu_ms_per_empty_call": {k: round(1000 * v, 2) for k, v in per_noop.items()},
         "per_turn": {
             f"{row['service']}/{row['handler']}": {
                 "invocations": round(int(row["n"]) / turns, 2),
@@ -139,6 +148,7 @@ def main() -> None:
     result = asyncio.run(profile(args.contender, args.turns, args.session_turns, args.out))
     print(f"{result['contender']}: {result['wall_ms_per_turn']} ms per turn (wall)")
     print("CPU ms per turn:", ", ".join(f"{k} {v}" for k, v in result["cpu_ms_per_turn"].items()))
+    print("CPU ms per empty call:", ", ".join(f"{k} {v}" for k, v in result["cpu_ms_per_empty_call"].items()))
     for target, counts in result["per_turn"].items():
         print(f"  per turn: {target}: {counts['invocations']} invocations, {counts['journal_entries']} journal entries")
     spy = result.get("py_spy")

@@ -32,7 +32,8 @@ def _num(value: Any, digits: int = 1) -> str:
 def _ratio(value: Any, base: Any) -> str:
     if not value or not base:
         return "–"
-    return f"{value / base:.1f}×"
+    ratio = value / base
+    return f"{ratio:.2f}×" if ratio < 1 else f"{ratio:.1f}×"
 
 
 def _cell(entry: dict[str, Any], figure: str) -> str | None:
@@ -272,12 +273,11 @@ def chart(run: dict[str, Any], path: Path) -> None:
             ax.set_yscale("log")
         for i, v in enumerate(values):
             ax.annotate(f"{v:.3g}", (i, v), ha="center", va="bottom", fontsize=7)
-    if any(_get(results, n, "recovery", "repeated_model_calls") for n in names):
-        ax = axes.flat[4]
-        for i, n in enumerate(names):
-            repeated = _get(results, n, "recovery", "repeated_model_calls")
-            if repeated is not None:
-                ax.annotate(f"{repeated} repeated", (i, 0), ha="center", va="bottom", fontsize=7, color="white")
+    ax = axes.flat[4]
+    for i, n in enumerate(names):
+        repeated = _get(results, n, "recovery", "repeated_model_calls")
+        label = "failed" if repeated is None else f"{repeated} calls\nrepeated"
+        ax.annotate(label, (i, 0), ha="center", va="bottom", fontsize=7, color="black" if repeated is None else "white")
     ax = axes.flat[2]
     width = 0.8 / max(1, len(marks))
     for j, mark in enumerate(marks):

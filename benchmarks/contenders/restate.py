@@ -122,8 +122,14 @@ class RestateTarget(RecoveryTarget):
         return time.time()
 
     def wait_done(self, timeout: float) -> str:
-        deadline = time.monotonic() + timeout
-        output = self.harness.ingress.attach(self.invocation, timeout=max(1.0, deadline - time.monotonic()))
+        try:
+            output = self.harness.ingress.attach(self.invocation, timeout=timeout)
+        except httpx.TimeoutException:
+            rows = self.harness.query(
+                "select status, retry_count, last_failure, journal_size from sys_invocation"
+                f" where id = '{self.invocation}'"
+            )
+            raise TimeoutError(f"no answer after {timeout:.0f}s; the invocation: {rows}") from None
         return self.contender.answer(output)
 
     def close(self) -> None:

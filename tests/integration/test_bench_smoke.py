@@ -57,3 +57,15 @@ def test_every_contender_is_listed_with_a_reason_when_it_cannot_run() -> None:
     for name in CONTENDERS:
         reason = unavailable(name)
         assert reason is None or len(reason) > 20, f"{name}: a skip needs a reason a person can act on"
+
+
+async def test_sdk_integration_quick_figures_or_a_clear_skip(restate_server: TestServer) -> None:
+    figures = ("overhead", "parallel", "throughput")
+    results = await run_contender("sdk-integration", sizes=QUICK, figures=figures, server=restate_server)
+    if "skipped" in results:
+        # the integration is not in this checkout: the suite must say so, with the reason, not drop it silently
+        assert "resilient_agents.integrations" in results["skipped"]
+        return
+    assert 0 < results["overhead"]["engine_p50_ms"] < results["overhead"]["p50_ms"]
+    assert results["parallel"]["speedup"] > 1.2, "our integration runs the tool calls of one response concurrently"
+    assert results["throughput"]["completed_turns"] == LOAD and results["throughput"]["errors"] == 0
