@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
+import httpx
 import typer
 from rich.console import Console
 
 from ..config import Settings
-from ..engine.ingress import IngressClient
+from ..engine.ingress import IngressClient, IngressError
 
 app = typer.Typer(
     name="resilient-agents",
@@ -28,3 +32,14 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print one clear line on stderr; raise the returned Exit."""
     err_console.print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(code)
+
+
+@contextlib.contextmanager
+def restate_errors(client: IngressClient, target: str) -> Iterator[None]:
+    """Turn a failed request into one clear line: the handler's own error, or Restate being unreachable."""
+    try:
+        yield
+    except IngressError as exc:
+        raise fail(f"{target}: {exc.message} (HTTP {exc.status})") from None
+    except httpx.TransportError as exc:
+        raise fail(f"cannot reach Restate at {client.url} ({exc}): is `make run` running?") from None

@@ -19,7 +19,7 @@ import typer
 from rich.markup import escape
 
 from ..engine.ingress import IngressClient, IngressError
-from ._app import app, console, fail, ingress_client
+from ._app import app, console, fail, ingress_client, restate_errors
 
 SESSION_SERVICES = {"bank": "AgentSession", "airline": "AirlineAgent", "loans": "LoanAgent"}
 """App name -> the session virtual object that answers `run` (a service name is accepted as well)."""
@@ -45,10 +45,6 @@ def session_key(session: str | None) -> str:
     if not key.strip() or "/" in key:
         raise fail("--session: give a key without '/'")
     return key
-
-
-def _unreachable(client: IngressClient, exc: Exception) -> typer.Exit:
-    return fail(f"cannot reach Restate at {client.url} ({type(exc).__name__}): is `make run` running?")
 
 
 def _announce_approvals(client: IngressClient, service: str, key: str, app_name: str, seen: set[str]) -> None:
@@ -113,32 +109,22 @@ def client(
         raise fail("the message is empty")
     if mode is not None and mode not in ("interrupt", "incorporate", "queue"):
         raise fail("--mode: use interrupt, incorporate or queue")
-    with ingress_client() as ingress:
-        try:
-            if mode is None:
-                invocation_id = ingress.send(service, "run", message, key=key)
-            else:
-                receipt = ingress.call(service, "message", {"message": message, "mode": mode}, key=key)
-                invocation_id = receipt["invocation_id"]
-                console.print(f"[dim]{escape(receipt['mode'])}: run {escape(invocation_id)}[/]", highlight=False)
-            result = wait_for_answer(ingress, invocation_id, service, key, app_name)
-        except IngressError as exc:
-            raise fail(f"{service}/{key}: {exc}") from None
-        except httpx.TransportError as exc:
-            raise _unreachable(ingress, exc) from None
+    with ingress_client() as ingress, restate_errors(ingress, f"{service}/{key}"):
+        if mode is None:
+            invocation_id = ingress.send(service, "run", message, key=key)
+        else:
+            receipt = ingress.call(service, "message", {"message": message, "mode": mode}, key=key)
+            invocation_id = receipt["invocation_id"]
+            console.print(f"[dim]{escape(receipt['mode'])}: run {escape(invocation_id)}[/]", highlight=False)
+        result = wait_for_answer(ingress, invocation_id, service, key, app_name)
     print_answer(result)
 
 
 def _decide(approval_id: str, app_name: str, session: str | None, reason: str | None, approved: bool) -> None:
     service, key = session_service(app_name), session_key(session)
     handler = "approve" if approved else "reject"
-    with ingress_client() as ingress:
-        try:
-            receipt = ingress.call(service, handler, {"approval_id": approval_id, "reason": reason}, key=key)
-        except IngressError as exc:
-            raise fail(f"{service}/{key}/{handler}: {exc.message}") from None
-        except httpx.TransportError as exc:
-            raise _unreachable(ingress, exc) from None
+    with ingress_client() as ingress, restate_errors(ingress, f"{service}/{key}/{handler}"):
+        receipt = ingress.call(service, handler, {"approval_id": approval_id, "reason": reason}, key=key)
     verb = "approved" if approved else "rejected"
     console.print(f"{verb} {escape(approval_id)} ({escape(str(receipt.get('tool_name')))})", highlight=False)
 

@@ -8,14 +8,12 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-import httpx
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from ..crews import AgentView, CrewView
-from ..engine.ingress import IngressError
-from ._app import app, console, fail, ingress_client
+from ._app import app, console, ingress_client, restate_errors
 
 crew_app = typer.Typer(help="Command a long-lived proactive crew (start, pause, resume, stop, status).")
 app.add_typer(crew_app, name="crew")
@@ -25,13 +23,8 @@ DEFAULT_CREW = "CampaignCrew"
 
 
 def _call(service: str, handler: str, crew_id: str, body: Any = None) -> CrewView:
-    with ingress_client() as client:
-        try:
-            return CrewView.model_validate(client.call(service, handler, body, key=crew_id))
-        except IngressError as exc:
-            raise fail(f"{service}/{crew_id}/{handler}: {exc}") from None
-        except httpx.TransportError as exc:
-            raise fail(f"cannot reach Restate at {client.url} ({exc}): is `make run` running?") from None
+    with ingress_client() as client, restate_errors(client, f"{service}/{crew_id}/{handler}"):
+        return CrewView.model_validate(client.call(service, handler, body, key=crew_id))
 
 
 def _in(at_ms: int | None, now_ms: int) -> str:

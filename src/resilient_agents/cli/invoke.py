@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-import httpx
 import typer
 from rich.json import JSON
 
-from ..engine.ingress import IngressError
-from ._app import app, console, fail, ingress_client
+from ._app import app, console, fail, ingress_client, restate_errors
 
 
 def parse_json_argument(raw: str | None) -> Any:
@@ -42,17 +40,10 @@ def invoke(
     if len(parts) not in (2, 3):
         raise fail(f"{target!r} is not Service/handler or Service/key/handler")
     service, key, handler = (parts[0], None, parts[1]) if len(parts) == 2 else (parts[0], parts[1], parts[2])
-    with ingress_client() as client:
-        try:
-            if send:
-                console.print(
-                    client.send(service, handler, parse_json_argument(body), key=key, idempotency_key=idempotency_key)
-                )
-                return
-            print_result(
-                client.call(service, handler, parse_json_argument(body), key=key, idempotency_key=idempotency_key)
+    with ingress_client() as client, restate_errors(client, target):
+        if send:
+            console.print(
+                client.send(service, handler, parse_json_argument(body), key=key, idempotency_key=idempotency_key)
             )
-        except IngressError as exc:
-            raise fail(f"{target}: {exc}") from None
-        except httpx.TransportError as exc:
-            raise fail(f"cannot reach Restate at {client.url} ({exc}): is `make run` running?") from None
+            return
+        print_result(client.call(service, handler, parse_json_argument(body), key=key, idempotency_key=idempotency_key))

@@ -16,9 +16,8 @@ from rich.table import Table
 
 from ..config import Settings
 from ..engine.admin import AdminClient
-from ..engine.ingress import IngressError
 from ..exceptions import ResilientAgentsError
-from ._app import app, console, fail, ingress_client
+from ._app import app, console, fail, ingress_client, restate_errors
 
 loans_app = typer.Typer(help="Loan approvals: apply, list the loans waiting for a person, decide, follow one.")
 app.add_typer(loans_app, name="loans")
@@ -27,15 +26,10 @@ WORKFLOW = "LoanApprovalWorkflow"
 
 
 def _call(handler: str, loan_id: str, body: Any = None) -> Any:
-    with ingress_client() as client:
-        try:
-            if handler == "run":
-                return client.send(WORKFLOW, handler, body, key=loan_id)
-            return client.call(WORKFLOW, handler, body, key=loan_id)
-        except IngressError as exc:
-            raise fail(f"{WORKFLOW}/{loan_id}/{handler}: {exc.message} (HTTP {exc.status})") from None
-        except httpx.TransportError as exc:
-            raise fail(f"cannot reach Restate at {client.url} ({exc}): is `make run` running?") from None
+    with ingress_client() as client, restate_errors(client, f"{WORKFLOW}/{loan_id}/{handler}"):
+        if handler == "run":
+            return client.send(WORKFLOW, handler, body, key=loan_id)
+        return client.call(WORKFLOW, handler, body, key=loan_id)
 
 
 @loans_app.command()

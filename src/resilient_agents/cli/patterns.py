@@ -9,27 +9,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import httpx
 import typer
 from rich.markup import escape
 from rich.rule import Rule
 
-from ..engine.ingress import IngressError
 from ..patterns import ChainResult, EvaluationResult, OrchestratorResult, ParallelResult, RoutedAnswer
-from ._app import app, console, fail, ingress_client
+from ._app import app, console, ingress_client, restate_errors
 
 
 def call_with_spinner(service: str, handler: str, body: Any) -> Any:
     """Invoke `service/handler` through the ingress; one clear error line if it fails or Restate is down."""
     target = f"{service}/{handler}"
-    with ingress_client() as client:
-        try:
-            with console.status(f"waiting for {target} (durable: Ctrl-C does not cancel it)..."):
-                return client.call(service, handler, body)
-        except IngressError as exc:
-            raise fail(f"{target}: {exc}") from None
-        except httpx.TransportError as exc:
-            raise fail(f"cannot reach Restate at {client.url} ({exc}): is `make run` running?") from None
+    with (
+        ingress_client() as client,
+        restate_errors(client, target),
+        console.status(f"waiting for {target} (durable: Ctrl-C does not cancel it)..."),
+    ):
+        return client.call(service, handler, body)
 
 
 def _text(text: str) -> None:
