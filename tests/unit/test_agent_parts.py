@@ -269,3 +269,20 @@ def test_public_api_is_exported() -> None:
     for name in agents_api.__all__:
         assert hasattr(agents_api, name), name
     assert "agent_session" in resilient_agents.__all__ and resilient_agents.agent_session is agent_session
+
+
+def test_stored_history_entries_round_trip_compactly() -> None:
+    from resilient_agents.agents.history import ENTRY_SERDE
+
+    entries = [
+        user_entry("hello", NOW, agent="A"),
+        HistoryEntry(message=ModelResponse(parts=[ToolCallPart("t", {"a": 1}, "c")], timestamp=NOW), agent="A"),
+        HistoryEntry(
+            message=ModelRequest(parts=[ToolReturnPart("t", {"ok": True}, "c", timestamp=NOW, outcome="failed")])
+        ),
+        event_entry("loan approved", "LoanWorkflow", NOW),
+    ]
+    for entry in entries:
+        data = ENTRY_SERDE.serialize(entry)
+        assert ENTRY_SERDE.deserialize(data) == entry
+        assert b"null" not in data

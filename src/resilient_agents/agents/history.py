@@ -48,7 +48,8 @@ class HistoryEntry(BaseModel):
     """Set for asynchronous events (`notify`): who sent it."""
 
 
-ENTRY_SERDE: TypedSerde[HistoryEntry | None] = TypedSerde(HistoryEntry)
+# Every stored message is read back (and so journaled) at each turn: leaving out None fields keeps it small.
+ENTRY_SERDE: TypedSerde[HistoryEntry | None] = TypedSerde(HistoryEntry, exclude_none=True)
 INT_SERDE: TypedSerde[int] = TypedSerde(int)
 
 

@@ -101,11 +101,17 @@ class Tool:
         raise NotImplementedError
 
     def definition(self) -> ToolDefinition:
+        """The schema the model sees; built once (it is offered at every model call)."""
+        cached: ToolDefinition | None = self.__dict__.get("_definition")
+        if cached is not None:
+            return cached
         schema = json.loads(json.dumps(self.parameters_schema()))
         if self.schedulable:
             schema.setdefault("properties", {})[DELAY_ARGUMENT] = dict(DELAY_SCHEMA)
             schema.pop("additionalProperties", None)
-        return ToolDefinition(name=self.name, description=self.description, parameters_json_schema=schema)
+        definition = ToolDefinition(name=self.name, description=self.description, parameters_json_schema=schema)
+        self.__dict__["_definition"] = definition
+        return definition
 
     def prepare(self, arguments: dict[str, Any]) -> Any:
         """Validate the model's arguments; raises ToolArgumentsError with a message for the model."""
