@@ -368,5 +368,18 @@ def create_app(
     return _SecurityHeaders(starlette)
 
 
-app = create_app()
+class _ServedApp:
+    """The app `make run` serves, built on its first event: importing this module reads no settings and no secret
+    (the CLI imports the package; a bad RA_* setting is reported by whoever reads it, once)."""
+
+    def __init__(self) -> None:
+        self._app: Any = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self._app is None:
+            self._app = create_app()
+        await self._app(scope, receive, send)
+
+
+app = _ServedApp()
 """What `make run` serves (`python -m resilient_agents.engine resilient_agents.web.server:app`)."""

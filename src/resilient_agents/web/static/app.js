@@ -6,6 +6,7 @@
 const FAST_POLL_MS = 600;   // while a run is working or a reply is awaited
 const SLOW_POLL_MS = 2000;  // idle: asynchronous messages (a loan decision) still arrive within seconds
 const ERROR_POLL_MS = 4000;
+const HIDDEN_POLL_MS = 10000; // a tab in the background asks rarely; it catches up when shown again
 
 const page = {
   apps: [],
@@ -297,7 +298,7 @@ async function poll() {
     const approving = page.state && page.state.status === "waiting_for_approval";
     setStatus(approving ? "Waiting for an approval (below)." : data.live ? "A run is working…" : "Up to date.");
     $("working-text").textContent = approving ? "waiting for your approval…" : "working…";
-    schedulePoll(data.live || page.awaiting ? FAST_POLL_MS : SLOW_POLL_MS);
+    schedulePoll(document.hidden ? HIDDEN_POLL_MS : data.live || page.awaiting ? FAST_POLL_MS : SLOW_POLL_MS);
   } catch (error) {
     if (generation !== page.generation) return;
     setStatus(error.status === 403 ? error.message : `Cannot read the session: ${error.message}`, true);
@@ -455,6 +456,9 @@ async function main() {
   });
   $("app-select").addEventListener("change", showAppIntro);
   window.addEventListener("popstate", fromLocation);
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && page.sessionId && page.token) schedulePoll(0);
+  });
   try {
     await loadApps();
   } catch (error) {
