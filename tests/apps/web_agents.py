@@ -7,12 +7,14 @@ conversation:
     "...balance..."   -> calls get_balance, then answers "Your balance is <result>."
     "...transfer..."  -> calls transfer_money(amount=50, to="bob"), then answers "Transfer: <result>"
     "...fraud..."     -> calls check_fraud, which fails its first attempt (Restate retries it), then answers
+    "...slow..."      -> calls slow_report (a 20 s durable sleep: long enough to be interrupted), then answers
     "...loan..."      -> the Teller hands off to Loans, which answers "Loans here: ..."
     anything else     -> "<agent> heard: <message>"
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import restate
@@ -48,6 +50,13 @@ async def check_fraud(ctx: restate.ObjectSharedContext) -> str:
     return await ctx.run_typed("fraud check", check)
 
 
+@handler(accounts, kind="shared")
+async def slow_report(ctx: restate.ObjectSharedContext) -> str:
+    """A long report (a durable timer stands for the slow work)."""
+    await ctx.sleep(timedelta(seconds=20))
+    return "the report is ready"
+
+
 def transfer_money(call: ToolCallInfo, amount: float, to: str) -> str:
     """Transfer money to someone (a person approves it first)."""
     return f"sent ${amount:.2f} to {to} for {call.session_key}"
@@ -74,6 +83,10 @@ def _reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         if returns:
             return text(f"Your balance is {returns[-1].content}.")
         return tool_calls(("get_balance", {}, f"b{len(messages)}"))
+    if "slow" in said:
+        if returns:
+            return text(f"Report: {returns[-1].content}.")
+        return tool_calls(("slow_report", {}, f"s{len(messages)}"))
     if "fraud" in said:
         if returns:
             return text(f"Fraud check: {returns[-1].content}.")
@@ -94,6 +107,7 @@ teller = Agent(
     tools=[
         restate_tool(get_balance),
         restate_tool(check_fraud),
+        restate_tool(slow_report),
         function_tool(transfer_money, requires_approval=True),
     ],
     handoffs=[loans],

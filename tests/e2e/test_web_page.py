@@ -184,6 +184,28 @@ def test_bank_conversation(page: Page, web: str, apps: Harness, tmp_path: Path) 
     screenshot(page, "chat-phone.png", tmp_path, full_page=True)
 
 
+def test_interrupting_a_working_run_from_the_page(page: Page, web: str, apps: Harness) -> None:
+    session_id = start_session(page, web, "teller")
+    expect(page.locator("#mode-row")).to_be_hidden()
+    send(page, "I need the slow report")
+    expect(page.locator(".step.kind-tool", has_text="slow_report")).to_be_visible(timeout=WAIT_MS)
+    mode = page.get_by_label("While the run works, your message should")
+    expect(mode).to_be_visible()
+    mode.select_option("interrupt")
+    send(page, "never mind")
+    answers = page.locator(".message.role-assistant")
+    expect(answers).to_have_count(1, timeout=WAIT_MS)
+    expect(answers.first).to_contain_text("Teller heard: never mind")
+    expect(page.locator(".message.role-event")).to_contain_text("The run was interrupted")
+    expect(page.locator("#mode-row")).to_be_hidden()
+    expect(page.locator(".message.role-error")).to_have_count(0)
+    runs = apps.query(
+        "select status, completion_result from sys_invocation "
+        f"where target = 'WebBank/{session_id}/run' order by created_at"
+    )
+    assert [r["completion_result"] for r in runs] == ["failure", "success"], runs
+
+
 def test_approval_given_from_the_page(page: Page, web: str, apps: Harness, tmp_path: Path) -> None:
     session_id = start_session(page, web, "bank")
     send(page, "please pay my electricity bill of 80 EUR to Energy Co")
@@ -326,12 +348,16 @@ def test_api_answers_bad_requests_clearly(web: str) -> None:
         apps = http.get(f"{web}/api/apps").json()
         by_id = {a["id"]: a for a in apps["apps"]}
         assert by_id["teller"]["available"] is True and apps["restate_reachable"] is True
+        assert by_id["teller"]["features"] == {"state": True, "approvals": True, "delivery_modes": True}
+        assert by_id["chat"]["features"] == {"state": False, "approvals": False, "delivery_modes": False}
         assert apps["restate_ui"].endswith("/ui")
         created = http.post(f"{web}/api/sessions", json={"app": "nope"})
         assert created.status_code == 404 and "nope" in created.json()["error"]
         assert http.post(f"{web}/api/sessions", json={}).status_code == 400
         empty = http.post(f"{web}/api/sessions/teller/s1/messages", json={"message": "  "})
         assert empty.status_code == 400 and "message" in empty.json()["error"]
+        shout = http.post(f"{web}/api/sessions/teller/s1/messages", json={"message": "hi", "mode": "shout"})
+        assert shout.status_code == 400 and "mode" in shout.json()["error"]
         wrong = http.post(f"{web}/api/sessions/teller/s1/approvals/sign_x", json={"decision": "maybe"})
         assert wrong.status_code == 400 and "decision" in wrong.json()["error"]
         unknown = http.post(f"{web}/api/sessions/teller/s1/approvals/sign_x", json={"decision": "approve"})

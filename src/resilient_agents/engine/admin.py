@@ -120,9 +120,16 @@ class AdminClient:
         return [decode_entry(row) for row in rows]
 
     def services(self) -> list[str]:
+        return sorted(self.service_handlers())
+
+    def service_handlers(self) -> dict[str, set[str]]:
+        """Each registered service and the handlers the ingress accepts for it (the public ones)."""
         res = self._http.get("/services")
         res.raise_for_status()
-        return sorted(s["name"] for s in res.json().get("services", []))
+        return {
+            s["name"]: {h["name"] for h in s.get("handlers", []) if h.get("public", True)}
+            for s in res.json().get("services", [])
+        }
 
     def cancel(self, invocation_id: str) -> None:
         res = self._http.patch(f"/invocations/{invocation_id}/cancel")

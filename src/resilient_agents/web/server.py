@@ -7,7 +7,7 @@ see `tokens.py`). `make run` serves it on RA_WEB_PORT (8090) as `resilient_agent
     GET  /api/apps                                     the apps, and whether each is deployed
     POST /api/sessions {"app": "bank"}                 a new session id and its token
     GET  /api/sessions/{app}/{id}?history=..&timeline=..   history, state, timeline (only the parts that changed)
-    POST /api/sessions/{app}/{id}/messages {"message": "...", "request_id": "..."}
+    POST /api/sessions/{app}/{id}/messages {"message": "...", "request_id": "...", "mode": null}
     POST /api/sessions/{app}/{id}/approvals/{approval_id} {"decision": "approve"|"reject", "reason": null}
 """
 
@@ -23,7 +23,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from anyio import to_thread
@@ -88,6 +88,8 @@ class NewSession(BaseModel):
 class NewMessage(BaseModel):
     message: str
     request_id: str | None = None
+    mode: Literal["queue", "incorporate", "interrupt"] | None = None
+    """For a session that is working: queue a new run (the default), add to the running one, or interrupt it."""
 
 
 class DecisionBody(BaseModel):
@@ -105,7 +107,7 @@ class WebContext:
     ui_url: str
     ingress: AsyncIngressClient | None = None
     admin: AdminClient | None = None
-    _deployed: tuple[float, set[str]] = field(default_factory=lambda: (0.0, set()))
+    _deployed: tuple[float, dict[str, set[str]]] = field(default_factory=lambda: (0.0, {}))
     _stateless: set[str] = field(default_factory=set)
 
     def open(self) -> None:
@@ -123,14 +125,14 @@ class WebContext:
         assert self.admin is not None
         return self.admin.query(sql)
 
-    async def deployed(self) -> set[str]:
-        """Service names Restate knows (cached a few seconds: the page asks on every load)."""
-        checked, names = self._deployed
+    async def deployed(self) -> dict[str, set[str]]:
+        """The services Restate knows and their public handlers (cached a few seconds: every page load asks)."""
+        checked, services = self._deployed
         if time.monotonic() - checked > 5:
             assert self.admin is not None
-            names = set(await to_thread.run_sync(self.admin.services))
-            self._deployed = (time.monotonic(), names)
-        return names
+            services = await to_thread.run_sync(self.admin.service_handlers)
+            self._deployed = (time.monotonic(), services)
+        return services
 
 
 def _json(data: Any, status: int = 200, masked: bool = False) -> Response:
@@ -180,7 +182,7 @@ async def list_apps(request: Request) -> Response:
         deployed = await web.deployed()
         reachable = True
     except (httpx.HTTPError, ResilientAgentsError):
-        deployed, reachable = set(), False
+        deployed, reachable = {}, False
     apps = [
         {
             "id": app.id,
@@ -189,10 +191,21 @@ async def list_apps(request: Request) -> Response:
             "description": app.description,
             "examples": list(app.examples),
             "available": app.service in deployed,
+            "features": _features(app, deployed.get(app.service, set())),
         }
         for app in web.apps
     ]
     return _json({"apps": apps, "restate_reachable": reachable, "restate_ui": web.ui_url})
+
+
+def _features(app: SessionApp, handlers: set[str]) -> dict[str, bool]:
+    """What the page offers for this app, from the handlers its service has."""
+    return {
+        "state": "get_state" in handlers,
+        "approvals": {"approve", "reject"} <= handlers,
+        # `message` takes a delivery mode (the agent loop's interrupts); the Chat pattern's `message` is its run.
+        "delivery_modes": "message" in handlers and app.run_handler != "message",
+    }
 
 
 async def create_session(request: Request) -> Response:
@@ -281,8 +294,14 @@ async def send_message(request: Request) -> Response:
     assert web.ingress is not None
     # The idempotency key makes a resent request (a retry after a network error) one run, not two.
     key = f"web-{app.id}-{session_id}-{body.request_id}" if body.request_id else None
+    if body.mode in ("incorporate", "interrupt"):
+        # The session's `message` handler decides against its inbox; the receipt names the run that will answer.
+        receipt = await web.ingress.call(
+            app.service, "message", {"message": message, "mode": body.mode}, key=session_id, idempotency_key=key
+        )
+        return _json({"invocation_id": receipt["invocation_id"], "mode": receipt["mode"]}, 202)
     invocation_id = await web.ingress.send(app.service, app.run_handler, message, key=session_id, idempotency_key=key)
-    return _json({"invocation_id": invocation_id}, 202)
+    return _json({"invocation_id": invocation_id, "mode": "queue"}, 202)
 
 
 async def decide(request: Request) -> Response:

@@ -15,6 +15,7 @@ const page = {
   sessionId: null,
   token: null,
   state: null,           // the session's last get_state answer
+  live: false,           // a run of the session is working
   historySig: "",
   timelineSig: "",
   rendered: [],          // history entries on screen
@@ -269,6 +270,18 @@ function renderTimeline(timeline) {
 function setAwaiting(invocationId) {
   page.awaiting = invocationId;
   $("working").hidden = !invocationId;
+  showModes();
+}
+
+function currentApp() {
+  return page.apps.find((a) => a.id === page.app);
+}
+
+// Apps on the agent loop take a message for a working session in three ways (its `message` handler).
+function showModes() {
+  const app = currentApp();
+  const possible = Boolean(app && app.features && app.features.delivery_modes && page.sessionId);
+  $("mode-row").hidden = !(possible && (page.live || page.awaiting));
 }
 
 // --- polling ---
@@ -295,6 +308,8 @@ async function poll() {
       renderTimeline(data.timeline);
       page.timelineSig = data.timeline_signature;
     }
+    page.live = data.live;
+    showModes();
     const approving = page.state && page.state.status === "waiting_for_approval";
     setStatus(approving ? "Waiting for an approval (below)." : data.live ? "A run is working…" : "Up to date.");
     $("working-text").textContent = approving ? "waiting for your approval…" : "working…";
@@ -315,6 +330,7 @@ function openSession(app, sessionId, token) {
   page.token = token;
   page.historySig = page.timelineSig = "";
   page.state = null;
+  page.live = false;
   page.rendered = [];
   page.reportedFailures.clear();
   setAwaiting(null);
@@ -362,8 +378,10 @@ async function sendMessage(event) {
   if (!text || !page.sessionId) return;
   input.value = "";
   addPendingMessage(text);
+  const body = { message: text, request_id: requestId() };
+  if (!$("mode-row").hidden) body.mode = $("delivery-mode").value;
   try {
-    const sent = await api(sessionPath("/messages"), { method: "POST", body: { message: text, request_id: requestId() } });
+    const sent = await api(sessionPath("/messages"), { method: "POST", body });
     setAwaiting(sent.invocation_id);
     schedulePoll(0);
   } catch (error) {
