@@ -29,7 +29,7 @@ from ..web.catalog import SessionApp, configured_apps, find_app
 from ..web.contract import decision_request, is_missing_handler, parse_history, parse_state
 from ..web.timeline import session_invocations, signature
 from ..web.tokens import SESSION_ID, SessionTokens
-from ._app import app, console, fail, ingress_client
+from ._app import app, console, fail, ingress_client, restate_errors
 
 AppOption = Annotated[
     str, typer.Option("--app", "-a", help="bank, airline, loans, chat, or the service name of any session object")
@@ -266,12 +266,8 @@ def chat(
     with ingress_client() as client, AdminClient(settings.admin_url) as admin:
         reader = SessionReader(client, target, session_id)
         follower = Follower(reader, admin)
-        try:
+        with restate_errors(client, f"{target.service}/{session_id}"):
             earlier = reader.history()
-        except IngressError as exc:
-            raise fail(f"{target.service}/{session_id}: {exc.message}") from None
-        except httpx.TransportError as exc:
-            raise fail(f"cannot reach Restate at {client.url} ({exc}): is `make run` running?") from None
         console.print(f"[bold]{escape(target.title)}[/] session [bold]{session_id}[/] ({target.service})")
         link = page_link(target, session_id, settings)
         if link:
@@ -327,13 +323,8 @@ def _print_state(reader: SessionReader) -> None:
 
 
 def _reader_call(fn: Any, target: SessionApp, session_id: str) -> Any:
-    with ingress_client(timeout=30.0) as client:
-        try:
-            return fn(SessionReader(client, target, session_id))
-        except IngressError as exc:
-            raise fail(f"{target.service}/{session_id}: {exc.message}") from None
-        except httpx.TransportError as exc:
-            raise fail(f"cannot reach Restate at {client.url} ({exc}): is `make run` running?") from None
+    with ingress_client(timeout=30.0) as client, restate_errors(client, f"{target.service}/{session_id}"):
+        return fn(SessionReader(client, target, session_id))
 
 
 @app.command()
