@@ -22,6 +22,7 @@ import restate
 from pydantic_ai.messages import ModelRequest, ToolCallPart, ToolReturnPart
 
 from ..models import Usage, response_text
+from ..observability import HANDOFF_ATTRIBUTE, turn_span
 from ..serde import TypedSerde
 from .agent import Agent
 from .approvals import ApprovalGate
@@ -80,39 +81,42 @@ class AgentLoop:
     async def run(self) -> LoopResult:
         runtime = ToolRuntime(self.ctx, self.service, self.session_key)
         while True:
-            if self.inbox is not None and self.model_calls > 0:
-                arrived = await self.inbox.take()
-                if arrived:
-                    self._incorporate(arrived, timestamp_of(await self.ctx.time()))
-            check_budget(self.budget, self.model_calls, self.session_usage)
-            response = await call_model(self.ctx, self.agent, self.agents, self.conversation.model_messages())
-            self.model_calls += 1
-            self.usage = self.usage.add(response)
-            self.session_usage = self.session_usage.add(response)
-            state = self._state()
-            if state is not None:
-                state.set(USAGE_KEY, self.session_usage, serde=USAGE_SERDE)
-            self.conversation.append(HistoryEntry(message=response, agent=self.agent.name))
-
-            calls = [part for part in response.parts if isinstance(part, ToolCallPart)]
-            if not calls:
-                if self.inbox is not None:
-                    arrived = await self.inbox.close()
+            # One span per turn (a no-op unless tracing is on); a replayed turn gets none (see observability.py).
+            with turn_span(self.agent.name, self.model_calls + 1) as span:
+                if self.inbox is not None and self.model_calls > 0:
+                    arrived = await self.inbox.take()
                     if arrived:
-                        self._incorporate(arrived, response.timestamp)
-                        continue
-                return LoopResult(response_text(response), self.agent, self.usage, self.session_usage)
-
-            outcome = await run_tool_calls(
-                runtime, self.agent, self.agents, calls, gate=self.gate, timestamp=response.timestamp
-            )
-            self.conversation.append(
-                HistoryEntry(message=ModelRequest(parts=list(outcome.parts)), agent=self.agent.name)
-            )
-            if outcome.handoff is not None:
-                self.agent = self.agents[outcome.handoff]
+                        self._incorporate(arrived, timestamp_of(await self.ctx.time()))
+                check_budget(self.budget, self.model_calls, self.session_usage)
+                response = await call_model(self.ctx, self.agent, self.agents, self.conversation.model_messages())
+                self.model_calls += 1
+                self.usage = self.usage.add(response)
+                self.session_usage = self.session_usage.add(response)
+                state = self._state()
                 if state is not None:
-                    state.set(AGENT_KEY, self.agent.name)
+                    state.set(USAGE_KEY, self.session_usage, serde=USAGE_SERDE)
+                self.conversation.append(HistoryEntry(message=response, agent=self.agent.name))
+
+                calls = [part for part in response.parts if isinstance(part, ToolCallPart)]
+                if not calls:
+                    if self.inbox is not None:
+                        arrived = await self.inbox.close()
+                        if arrived:
+                            self._incorporate(arrived, response.timestamp)
+                            continue
+                    return LoopResult(response_text(response), self.agent, self.usage, self.session_usage)
+
+                outcome = await run_tool_calls(
+                    runtime, self.agent, self.agents, calls, gate=self.gate, timestamp=response.timestamp
+                )
+                self.conversation.append(
+                    HistoryEntry(message=ModelRequest(parts=list(outcome.parts)), agent=self.agent.name)
+                )
+                if outcome.handoff is not None:
+                    span.set_attribute(HANDOFF_ATTRIBUTE, outcome.handoff)
+                    self.agent = self.agents[outcome.handoff]
+                    if state is not None:
+                        state.set(AGENT_KEY, self.agent.name)
 
 
 def close_dangling_calls(conversation: Conversation, agent: str | None, when: datetime) -> None:

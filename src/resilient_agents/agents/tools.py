@@ -31,6 +31,7 @@ from restate.handler import handler_from_callable
 
 from ..exceptions import ConfigurationError
 from ..handlers import describe_validation_error
+from ..observability import tool_span
 from ..serde import TypedSerde
 
 DELAY_ARGUMENT = "delay_seconds"
@@ -302,7 +303,8 @@ class FunctionTool(Tool):
 
     def start(self, rt: ToolRuntime, call: ToolCallInfo, value: Any) -> Started:
         async def step() -> Any:
-            return await self.invoke(call, value)
+            with tool_span(self.name, call):
+                return await self.invoke(call, value)
 
         options: restate.RunOptions[Any] = restate.RunOptions(serde=_ANY, max_attempts=self.max_attempts)
         return Started(rt.ctx.run_typed(f"tool {self.name}", step, options))

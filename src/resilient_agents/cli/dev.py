@@ -25,6 +25,7 @@ from ..engine.process import ServiceProcess
 from ..engine.server import RestateServer, ServerConfig, find_restate_server, require_free_ports
 from ..exceptions import ResilientAgentsError
 from ..models.spec import build_model, parse_model_spec
+from ..observability import otel_endpoint, server_tracing_env
 from ._app import app, console, fail
 
 SERVICES_TARGET = "resilient_agents_apps:all_services"
@@ -81,6 +82,7 @@ def dev(
         settings = Settings.from_env()
         spec = parse_model_spec(settings.model)
         build_model(spec)
+        traces = otel_endpoint()
         binary = find_restate_server()
         web = not no_web and _web_available()
         ports = {
@@ -98,6 +100,8 @@ def dev(
     data_dir = settings.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     console.print(f"[bold]model:[/] {spec.describe()}", highlight=False)
+    if traces:
+        console.print(f"[bold]traces:[/] OTLP/gRPC to {traces} (restate-server and the services)", highlight=False)
     server_log = open(data_dir / "server.log", "ab")  # noqa: SIM115  (kept open for the server's lifetime)
     server = RestateServer(
         ServerConfig(
@@ -106,6 +110,7 @@ def dev(
             admin_port=settings.admin_port,
             node_port=settings.node_port,
             host=settings.host,
+            env=server_tracing_env(traces),
         ),
         binary=binary,
         log=server_log,

@@ -25,6 +25,7 @@ from hypercorn.config import Config
 from restate.server import install_shutdown_hook
 
 from ..exceptions import ConfigurationError
+from ..observability import configure_tracing
 from ..security import IDENTITY_KEYS_ENV, identity_keys_from_env
 
 log = logging.getLogger("resilient_agents.serve")
@@ -99,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
+        configure_tracing()
         app = load_target(args.target)
     except ConfigurationError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -18,6 +18,7 @@ from pydantic_ai.models import Model, ModelRequestParameters
 from pydantic_ai.settings import ModelSettings
 from pydantic_ai.tools import ToolDefinition
 
+from ..observability import instrument
 from ..serde import TypedSerde
 from .errors import classify
 from .spec import model_from_env
@@ -76,7 +77,7 @@ async def request_model(
         output_mode="tool" if output_tools and not allow_text_output else "text",
     )
     try:
-        return await model.request(list(messages), _settings(settings), params)
+        return await instrument(model).request(list(messages), _settings(settings), params)
     except Exception as exc:
         classified = classify(exc)
         if classified is None:
