@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import asyncio
 
-from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, ToolReturnPart, UserPromptPart
+from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, ToolReturnPart
 from pydantic_ai.models.function import AgentInfo
 
 from resilient_agents import Agent, agent_session, function_tool, register_model
-from resilient_agents.testing import CallLog, ScriptedModel, text, tool_calls
+from resilient_agents.testing import CallLog, ScriptedModel, last_user_text, text, tool_calls
 
 
 def _log() -> CallLog:
@@ -34,14 +34,8 @@ async def lookup(label: str, note: str = "") -> str:
 
 
 def _reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
-    prompt, returns = "", []
-    for message in messages:
-        if isinstance(message, ModelRequest):
-            for part in message.parts:
-                if isinstance(part, UserPromptPart) and isinstance(part.content, str):
-                    prompt, returns = part.content, []
-                elif isinstance(part, ToolReturnPart):
-                    returns.append(part)
+    prompt, last = last_user_text(messages), messages[-1]
+    returns = [p for p in last.parts if isinstance(p, ToolReturnPart)] if isinstance(last, ModelRequest) else []
     if info.instructions == "auditor":
         return text("audited")
     if prompt == "transfer":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -70,13 +71,12 @@ def test_bad_configuration_is_one_clear_line(tmp_path: Path, extra: dict[str, st
     assert len(lines) == 1 and expected in lines[0], result.stderr
 
 
-@pytest.fixture
-def running_dev(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, str], Path]]:
-    env = dev_env(tmp_path)
-    log = tmp_path / "dev.log"
+@contextlib.contextmanager
+def dev_running(env: dict[str, str], log: Path, target: str = TARGET) -> Iterator[subprocess.Popen[str]]:
+    """`resilient-agents dev` in the background, its output in `log`, until ready; stopped with Ctrl-C after."""
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [*CLI, "dev", "--services", TARGET, "--no-web"],
+            [*CLI, "dev", "--services", target, "--no-web"],
             env=env,
             text=True,
             stdout=out,
@@ -85,7 +85,7 @@ def running_dev(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[st
         )
     try:
         eventually(lambda: "ready in" in log.read_text(), timeout=60, message="dev runner ready")
-        yield proc, env, log
+        yield proc
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
@@ -93,6 +93,14 @@ def running_dev(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[st
                 proc.wait(30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@pytest.fixture
+def running_dev(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, str], Path]]:
+    env = dev_env(tmp_path)
+    log = tmp_path / "dev.log"
+    with dev_running(env, log) as proc:
+        yield proc, env, log
 
 
 def _call(env: dict[str, str], path: str, body: object) -> httpx.Response:

@@ -7,7 +7,6 @@ replay after a SIGKILL of the service emits no second span for the journaled mod
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 import uuid
@@ -20,7 +19,7 @@ import pytest
 from resilient_agents.observability import CONTENT_ENV, ENDPOINT_ENV, HANDOFF_ATTRIBUTE, server_tracing_env
 from resilient_agents.testing import Harness, TestServer, eventually
 from resilient_agents.testing.fake_otlp import CollectedSpan, FakeCollector
-from tests.integration.test_dev_runner import CLI, dev_env, run_dev
+from tests.integration.test_dev_runner import dev_env, dev_running, run_dev
 
 pytestmark = pytest.mark.server
 
@@ -205,17 +204,7 @@ def test_a_bad_endpoint_stops_the_dev_runner_before_it_starts_anything(tmp_path:
 def test_the_dev_runner_traces_the_server_and_the_services(tmp_path: Path, collector: FakeCollector) -> None:
     env = dev_env(tmp_path, **{ENDPOINT_ENV: collector.endpoint}, **QUICK_EXPORT)
     log = tmp_path / "dev.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [*CLI, "dev", "--services", "tests.apps.steps:services", "--no-web"],
-            env=env,
-            text=True,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    try:
-        eventually(lambda: "ready in" in log.read_text(), timeout=60, message="dev runner ready")
+    with dev_running(env, log, "tests.apps.steps:services"):
         assert f"traces: OTLP/gRPC to {collector.endpoint}" in log.read_text()
         answer = httpx.post(f"http://127.0.0.1:{env['RA_INGRESS_PORT']}/LlmOnce/ask", json="hello", timeout=30)
         assert answer.status_code == 200, answer.text
@@ -226,9 +215,3 @@ def test_the_dev_runner_traces_the_server_and_the_services(tmp_path: Path, colle
 
         (chat,) = collector.wait_for(model_call_in_a_restate_trace, timeout=30)
         assert chat.service == "resilient-agents" and chat.attributes["gen_ai.request.model"] == "offline"
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
