@@ -1,4 +1,5 @@
-"""The Restate-native agent loop: agents, tools as Restate handlers, handoffs, approvals, interrupts, sessions.
+"""The Restate-native agent loop: agents, tools as Restate handlers, handoffs, approvals, compensation, interrupts,
+sessions.
 
     from resilient_agents.agents import Agent, agent_session, restate_tool
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from .agent import HANDOFF_PREFIX, Agent
 from .approvals import ApprovalPolicy
+from .compensation import Compensation, CompensationRequest, FunctionCompensation, HandlerCompensation
 from .contract import (
     AgentResponse,
     ApprovalAnswer,
@@ -54,9 +56,13 @@ __all__ = [
     "ApprovalReceipt",
     "Budget",
     "ChatMessage",
+    "Compensation",
+    "CompensationRequest",
     "ConfigureRequest",
     "DeliveryMode",
+    "FunctionCompensation",
     "FunctionTool",
+    "HandlerCompensation",
     "HandlerTool",
     "HistoryEntry",
     "MessageReceipt",

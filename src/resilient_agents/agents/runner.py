@@ -20,14 +20,16 @@ from datetime import UTC, datetime
 
 import restate
 from pydantic_ai.messages import ModelRequest, ToolCallPart, ToolReturnPart
+from restate.exceptions import TerminalError
 
 from ..models import Usage, response_text
 from ..observability import HANDOFF_ATTRIBUTE, turn_span
 from ..serde import TypedSerde
 from .agent import Agent
 from .approvals import ApprovalGate
+from .compensation import EVENT_SOURCE, Saga
 from .contract import Budget
-from .history import Conversation, HistoryEntry, user_entry
+from .history import Conversation, HistoryEntry, event_entry, user_entry
 from .inbox import Inbox
 from .tool_calls import run_tool_calls
 from .tools import ToolRuntime
@@ -70,6 +72,8 @@ class AgentLoop:
     """Write the active agent and the usage to state (sessions); False for agents used as tools."""
     usage: Usage = field(default_factory=Usage)
     model_calls: int = 0
+    saga: Saga = field(default_factory=Saga)
+    """The compensable calls of this run, undone if it fails (see `compensation.py`)."""
 
     def _state(self) -> restate.ObjectContext | None:
         return self.ctx if self.persist else None  # type: ignore[return-value]
@@ -80,6 +84,22 @@ class AgentLoop:
 
     async def run(self) -> LoopResult:
         runtime = ToolRuntime(self.ctx, self.service, self.session_key)
+        try:
+            return await self._turns(runtime)
+        except TerminalError as exc:
+            if self.saga:
+                await self._compensate(runtime, exc)
+            raise
+
+    async def _compensate(self, runtime: ToolRuntime, error: TerminalError) -> None:
+        when = timestamp_of(await self.ctx.time())
+        # Calls left open must be answered before the events, or the history is invalid for providers.
+        close_dangling_calls(self.conversation, self.agent.name, when)
+        await self.saga.compensate(
+            runtime, error, lambda text: self.conversation.append(event_entry(text, EVENT_SOURCE, when))
+        )
+
+    async def _turns(self, runtime: ToolRuntime) -> LoopResult:
         while True:
             # One span per turn (a no-op unless tracing is on); a replayed turn gets none (see observability.py).
             with turn_span(self.agent.name, self.model_calls + 1) as span:
@@ -107,7 +127,13 @@ class AgentLoop:
                     return LoopResult(response_text(response), self.agent, self.usage, self.session_usage)
 
                 outcome = await run_tool_calls(
-                    runtime, self.agent, self.agents, calls, gate=self.gate, timestamp=response.timestamp
+                    runtime,
+                    self.agent,
+                    self.agents,
+                    calls,
+                    gate=self.gate,
+                    timestamp=response.timestamp,
+                    saga=self.saga,
                 )
                 self.conversation.append(
                     HistoryEntry(message=ModelRequest(parts=list(outcome.parts)), agent=self.agent.name)

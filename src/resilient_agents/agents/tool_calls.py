@@ -9,7 +9,8 @@ Order of work (all of it deterministic, so a replay after a crash takes the same
 4. wait for all of them together (`restate.gather`), so three slow tools take the time of the slowest.
 Each result answers its own call id. A tool that fails (a terminal error of the callee, or a function that
 still raises after its attempts) comes back as a `failed` result; only a cancellation of the session's own run
-propagates.
+propagates. Calls of tools with a compensation are recorded in the run's `Saga` as they start (see
+`compensation.py`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from restate.exceptions import TerminalError
 
 from .agent import Agent
 from .approvals import ApprovalGate
+from .compensation import Saga
 from .handoffs import DUPLICATE_HANDOFF, handoffs_of, transferred_message
 from .tools import DELAY_ARGUMENT, MAX_DELAY, Started, Tool, ToolArgumentsError, ToolCallInfo, ToolRuntime
 
@@ -86,6 +88,7 @@ async def run_tool_calls(
     *,
     gate: ApprovalGate | None,
     timestamp: datetime,
+    saga: Saga | None = None,
 ) -> ToolOutcome:
     """Run the calls of one response; see the module docstring for the order of work."""
     results = _Results(timestamp)
@@ -123,11 +126,15 @@ async def run_tool_calls(
     scheduled: list[tuple[int, _Planned, restate.SendHandle]] = []
 
     def launch(index: int, item: _Planned) -> None:
+        launched: Started | restate.SendHandle
         if item.delay is not None or item.tool.background:
-            delay = item.delay or timedelta(0)
-            scheduled.append((index, item, item.tool.schedule(rt, item.call, item.value, delay)))
+            launched = item.tool.schedule(rt, item.call, item.value, item.delay or timedelta(0))
+            scheduled.append((index, item, launched))
         else:
-            started.append((index, item, item.tool.start(rt, item.call, item.value)))
+            launched = item.tool.start(rt, item.call, item.value)
+            started.append((index, item, launched))
+        if saga is not None:
+            saga.record(item.tool, item.call, item.value, launched)
 
     needs_approval = [(i, p) for i, p in planned if p.tool.requires_approval]
     for index, item in planned:

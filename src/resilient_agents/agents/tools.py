@@ -12,7 +12,8 @@ Three kinds, one interface:
 Per tool: `requires_approval` (the session waits for a human, see `approvals.py`), `schedulable` (the tool's
 schema gets an optional `delay_seconds` argument; a call with it becomes a durable delayed call) and
 `background` (every call is a one-way send: the model gets the invocation id, the session does not wait; for
-workflows that take days, such as a loan review).
+workflows that take days, such as a loan review). `restate_tool` and `function_tool` also take `compensate`: how
+to undo a completed call when its run fails (see `compensation.py`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import restate
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create_model
@@ -33,6 +34,9 @@ from ..exceptions import ConfigurationError
 from ..handlers import describe_validation_error
 from ..observability import tool_span
 from ..serde import TypedSerde
+
+if TYPE_CHECKING:
+    from .compensation import Compensation
 
 DELAY_ARGUMENT = "delay_seconds"
 """The optional argument of schedulable tools: run the call this many seconds from now."""
@@ -97,6 +101,8 @@ class Tool:
     """Offer the model a `delay_seconds` argument that turns the call into a durable delayed call."""
     background: bool = False
     """Send every call without waiting for its result (the model is told it started, with the invocation id)."""
+    compensation: Compensation | None = None
+    """How to undo a completed call when its run fails (`compensate=` of `restate_tool` / `function_tool`)."""
 
     def parameters_schema(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -125,6 +131,10 @@ class Tool:
     def schedule(self, rt: ToolRuntime, call: ToolCallInfo, value: Any, delay: timedelta) -> restate.SendHandle:
         """Send the call to run after `delay` (a durable delayed invocation; zero: at once, without waiting)."""
         raise NotImplementedError
+
+    def call_key(self, call: ToolCallInfo) -> str | None:
+        """The key of the object or workflow a call goes to (None: a service, or no Restate call)."""
+        return None
 
 
 # --- Restate handlers -------------------------------------------------------------------------------------------
@@ -193,6 +203,9 @@ class HandlerTool(Tool):
     def _payload(self, value: Any) -> bytes:
         return b"" if self._adapter is None else self._adapter.dump_json(value)
 
+    def call_key(self, call: ToolCallInfo) -> str | None:
+        return self._key(call)
+
     def _key(self, call: ToolCallInfo) -> str | None:
         if self.service_kind == "service":
             return None
@@ -214,6 +227,26 @@ class HandlerTool(Tool):
         )
 
 
+def handler_parts(handler: Any) -> tuple[Any, Any, str] | None:
+    """The SDK's definition of a Restate handler, its input type (None: no input) and the input's parameter name;
+    None when `handler` is not a Restate handler."""
+    try:
+        definition: Any = handler_from_callable(handler)
+    except (ValueError, TypeError):
+        return None
+    params = list(inspect.signature(definition.fn, eval_str=True).parameters.values())
+    if len(params) < 2:
+        return definition, None, "input"
+    input_type = params[-1].annotation
+    return definition, (Any if input_type is inspect.Parameter.empty else input_type), params[-1].name
+
+
+def _compensation(compensate: Any) -> Compensation | None:
+    from .compensation import compensation_of
+
+    return None if compensate is None else compensation_of(compensate)
+
+
 def restate_tool(
     handler: Any,
     *,
@@ -223,29 +256,29 @@ def restate_tool(
     requires_approval: bool = False,
     schedulable: bool = False,
     background: bool = False,
+    compensate: Any = None,
 ) -> HandlerTool:
-    """A tool that calls a Restate handler (decorated with `@handler(...)` or `@service.handler()`)."""
-    try:
-        definition: Any = handler_from_callable(handler)
-    except (ValueError, TypeError):
-        raise ConfigurationError(
-            f"{handler!r} is not a Restate handler: use function_tool for plain functions"
-        ) from None
-    params = list(inspect.signature(definition.fn, eval_str=True).parameters.values())
-    input_type = params[-1].annotation if len(params) >= 2 else None
-    if input_type is inspect.Parameter.empty:
-        input_type = Any
+    """A tool that calls a Restate handler (decorated with `@handler(...)` or `@service.handler()`).
+
+    `compensate` (a Restate handler or a function taking a `CompensationRequest`) undoes a completed call when
+    its run fails.
+    """
+    parts = handler_parts(handler)
+    if parts is None:
+        raise ConfigurationError(f"{handler!r} is not a Restate handler: use function_tool for plain functions")
+    definition, input_type, param = parts
     return HandlerTool(
         name=name or definition.name,
         description=description or definition.description or f"{definition.service_tag.name}.{definition.name}",
         requires_approval=requires_approval,
         schedulable=schedulable,
         background=background,
+        compensation=_compensation(compensate),
         service=definition.service_tag.name,
         handler=definition.name,
         service_kind=definition.service_tag.kind,
         input_type=input_type,
-        param=params[-1].name if len(params) >= 2 else "input",
+        param=param,
         key=key,
     )
 
@@ -331,11 +364,13 @@ def function_tool(
     schedulable: bool = False,
     background: bool = False,
     max_attempts: int = 3,
+    compensate: Any = None,
 ) -> Any:
     """A tool from a plain function; usable as `function_tool(fn, ...)` or as a decorator `@function_tool(...)`.
 
     The parameters become the schema (use `Annotated[int, Field(description=...)]` for details); a first
-    parameter typed `ToolCallInfo` receives the call (the session key, the agent, the call id).
+    parameter typed `ToolCallInfo` receives the call (the session key, the agent, the call id). `compensate`
+    undoes a completed call when its run fails (see `restate_tool`).
     """
 
     def build(fn: Callable[..., Any]) -> FunctionTool:
@@ -346,6 +381,7 @@ def function_tool(
             requires_approval=requires_approval,
             schedulable=schedulable,
             background=background,
+            compensation=_compensation(compensate),
             function=fn,
             max_attempts=max_attempts,
         )

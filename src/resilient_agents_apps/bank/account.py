@@ -18,6 +18,7 @@ import restate
 from pydantic import BaseModel, Field
 
 from resilient_agents import RequestModel, TypedSerde, handler
+from resilient_agents.agents import CompensationRequest
 
 account = restate.VirtualObject("Account", description="A bank customer's account (the key is the customer id).")
 
@@ -280,3 +281,21 @@ async def pay_bill(ctx: restate.ObjectContext, payment: PaymentRequest) -> Payme
     )
     ctx.set(STATE_KEY, data, serde=ACCOUNT)
     return PaymentReceipt(payee=payment.payee, amount=payment.amount, new_balance=data.balance, date=today.isoformat())
+
+
+@handler(account, ingress_private=True)
+async def refund_bill(ctx: restate.ObjectContext, undo: CompensationRequest[PaymentRequest, PaymentReceipt]) -> Balance:
+    """The compensation of `pay_bill`: when the agent's run fails after paying (it was interrupted, or ran out of
+    budget), the payment is refunded. Only Restate calls it (ingress-private): no client can refund itself."""
+    data, today = await load(ctx)
+    data.balance = round(data.balance + undo.result.amount, 2)
+    data.transactions.append(
+        Transaction(
+            date=today.isoformat(),
+            description=f"Refund: {undo.result.payee}",
+            amount=undo.result.amount,
+            category="refund",
+        )
+    )
+    ctx.set(STATE_KEY, data, serde=ACCOUNT)
+    return Balance(customer_id=data.customer_id, balance=data.balance, currency=data.currency)

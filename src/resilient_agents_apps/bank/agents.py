@@ -3,14 +3,15 @@ the loan agent gives the overview of loans and credit. The session is `AgentSess
 
 The customer is the session key, never an argument: every Account tool is a handler of the `Account` object
 called with the session's key, so no conversation (and no model, however it is prompted) can read or move
-another customer's money. Paying a bill needs the customer's approval and can be scheduled for later.
+another customer's money. Paying a bill needs the customer's approval and can be scheduled for later; if the
+run fails after paying (interrupted, out of budget), the payment is refunded (`refund_bill`, a saga compensation).
 """
 
 from __future__ import annotations
 
 from resilient_agents.agents import Agent, agent_session, restate_tool
 
-from .account import get_balance, get_loans, get_spending, get_transactions, pay_bill
+from .account import get_balance, get_loans, get_spending, get_transactions, pay_bill, refund_bill
 
 COMMON = (
     "You work for a bank. The customer is already identified by the session: never ask for a customer id or "
@@ -42,6 +43,7 @@ account_agent = Agent(
             "Can be scheduled for later.",
             requires_approval=True,
             schedulable=True,
+            compensate=refund_bill,
         ),
     ],
     handoff_description="The bank account: balance, transactions, spending by category (groceries, gambling, "
