@@ -15,6 +15,8 @@ that ran it (through `restate.ext.tracing`), so one trace holds both:
           execute_tool get_balance                       a function tool
           invocation-start AccountTools/transfer ...     restate-server: a handler tool is an invocation
 
+Both sides need the setting: our spans hang under the trace context restate-server sends with each attempt; a
+server that sends none (not tracing) gets one warning line in the service log and no spans from this process.
 During a replay after a crash, nothing already in the journal is traced again: a journaled model call or tool is
 not run, and spans started while the SDK replays are not recorded (`RestateTracer`).
 
@@ -52,6 +54,9 @@ __all__ = [
     "CONTENT_ENV",
     "ENDPOINT_ENV",
     "HANDOFF_ATTRIBUTE",
+    "MISSING_PACKAGES",
+    "SERVICE_NAME",
+    "UNTRACED_SERVER",
     "RedactingExporter",
     "configure_tracing",
     "instrument",
@@ -84,6 +89,7 @@ class _State:
     tracer: Tracer | None = None
     model_settings: InstrumentationSettings | None = None
     include_content: bool = False
+    warned_untraced: bool = False
 
 
 _state = _State()
@@ -163,14 +169,29 @@ def configure_tracing(endpoint: str | None = None, *, exporter: SpanExporter | N
     return True
 
 
-def _in_handler() -> bool:
-    return current_context() is not None
+UNTRACED_SERVER = (
+    "restate-server sends no trace context (traceparent): set RESTATE_TRACING_ENDPOINT on it too;"
+    " until it does, this process records no spans (they would belong to no trace)"
+)
+
+
+def _in_traced_attempt() -> bool:
+    """Inside a Restate handler whose attempt carries the server's trace context (our spans' parent)."""
+    ctx = current_context()
+    if ctx is None:
+        return False
+    if "traceparent" in ctx.request().attempt_headers:
+        return True
+    if not _state.warned_untraced:
+        _state.warned_untraced = True
+        log.warning(UNTRACED_SERVER)
+    return False
 
 
 def instrument(model: Model) -> Model:
     """`model` with a `chat <model>` span per request when tracing is on in a Restate handler; else `model`."""
     settings = _state.model_settings
-    if settings is None or not _in_handler():
+    if settings is None or not _in_traced_attempt():
         return model
     from pydantic_ai.models.instrumented import InstrumentedModel
 
@@ -182,7 +203,7 @@ def instrument(model: Model) -> Model:
 @contextlib.contextmanager
 def _span(name: str, attributes: dict[str, Any]) -> Iterator[Span]:
     tracer = _state.tracer
-    if tracer is None or not _in_handler():
+    if tracer is None or not _in_traced_attempt():
         yield INVALID_SPAN
         return
     # RestateTracer parents the span under the Restate attempt and hands back a no-op span while replaying.

@@ -16,7 +16,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from resilient_agents.observability import CONTENT_ENV, ENDPOINT_ENV, HANDOFF_ATTRIBUTE, server_tracing_env
+from resilient_agents.observability import (
+    CONTENT_ENV,
+    ENDPOINT_ENV,
+    HANDOFF_ATTRIBUTE,
+    UNTRACED_SERVER,
+    server_tracing_env,
+)
 from resilient_agents.testing import Harness, TestServer, eventually
 from resilient_agents.testing.fake_otlp import CollectedSpan, FakeCollector
 from tests.integration.test_dev_runner import dev_env, dev_running, run_dev
@@ -178,6 +184,21 @@ def test_content_is_opt_in_and_api_keys_never_leave(traced: Harness, collector: 
     assert "marker4242" in tool.attributes["gen_ai.tool.call.arguments"]
     assert "[redacted]" in tool.attributes["gen_ai.tool.call.arguments"]
     assert SECRET.encode() not in collector.raw(), "the API key was exported"
+
+
+def test_a_server_that_does_not_trace_gets_one_warning_and_no_orphan_spans(
+    restate_server: TestServer, collector: FakeCollector
+) -> None:
+    """Without the server's trace context our spans would each start a trace of their own: none are recorded."""
+    before = len(collector.spans())
+    env = {"RA_MODEL": "registered:trace-script", ENDPOINT_ENV: collector.endpoint, **QUICK_EXPORT}
+    with restate_server.serve("tests.apps.tracing:services", env=env) as harness:
+        for n in range(2):
+            answer = harness.ingress.call(SESSION, "run", f"lookup untraced{n}", key=f"u-{uuid.uuid4().hex[:6]}")
+            assert answer["final_output"] == f"done: found untraced{n}"
+    # The service process has stopped, and flushed what it had on the way out.
+    assert harness.service_log_text().count(UNTRACED_SERVER) == 1
+    assert [s.name for s in collector.spans()[before:]] == []
 
 
 def test_a_bad_endpoint_stops_the_service_process_with_one_line(tmp_path: Path) -> None:
