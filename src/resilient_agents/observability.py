@@ -7,13 +7,13 @@ The dev runner passes the endpoint to restate-server (`RESTATE_TRACING_ENDPOINT`
 `configure_tracing()` and exports its own spans to the same endpoint, each one a child of the Restate attempt
 that ran it (through `restate.ext.tracing`), so one trace holds both:
 
-    ingress AgentSession/{key}/run                       restate-server
+    ingress <Session>/{key}/run                          restate-server
       invocation-start ...
-        invocation-attempt ...
-          agent turn A                                   this process: one model call and its tool calls
+        invocation-attempt ...                           one per attempt
+          agent turn <agent>                             this process: one model call and its tool calls
           chat <model>                                   pydantic-ai: model, token usage
-          execute_tool get_balance                       a function tool
-          invocation-start AccountTools/transfer ...     restate-server: a handler tool is an invocation
+          execute_tool <function tool>                   a function tool
+          invocation-start <Service>/<handler> ...       restate-server: a handler tool is an invocation
 
 Both sides need the setting: our spans hang under the trace context restate-server sends with each attempt; a
 server that sends none (not tracing) gets one warning line in the service log and no spans from this process.
