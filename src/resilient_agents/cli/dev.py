@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.util
+import os
 import signal
 import time
 from pathlib import Path
@@ -60,6 +61,16 @@ def register(admin: AdminClient, service_url: str, data_dir: Path) -> bool:
 def _web_available() -> bool:
     """Whether the chat page is installed (found, not imported: the web server builds its app on import)."""
     return importlib.util.find_spec("resilient_agents.web") is not None
+
+
+def seconds_since_process_start() -> float | None:
+    """How long this process has run, imports included (Linux); None where /proc cannot tell."""
+    try:
+        with open("/proc/self/stat") as stat, open("/proc/uptime") as uptime:
+            start_ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+            return float(uptime.read().split()[0]) - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 class _Stop(Exception):
@@ -136,7 +147,7 @@ def dev(
             forced = register(admin, service.url, data_dir)
         if web_process is not None:
             web_process.wait_ready()
-        ready = time.monotonic() - started
+        ready = seconds_since_process_start() or time.monotonic() - started
         _print_ready(settings, ready, forced, web_process is not None, data_dir)
         if exit_after_ready:
             return
