@@ -4,13 +4,15 @@ compensations record their undos, in the CallLog.
 `jot`, `remind` (with its service) and the ledger helper come from the loop's test app, `tests/apps/agents.py`.
 The model (registered as `RA_MODEL=registered:saga-script`) reads the last user message:
     say <text>              answers "said: <text>"
-    do [[tool, {args}], ...] calls the tools one per model call, in order; then answers "done: tool=result; ..."
+    do [[tool, {args}], ...] calls the tools one per model call, in order; then answers "done: tool=outcome; ..."
+    fail [[tool, {args}], ...] the same, then fails with a terminal model error instead of answering
 It is a pure function of the conversation, so a repeated call after a crash answers the same. A session's
 `max_turns` (set with `configure`) makes a run fail after a chosen number of tool calls.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from typing import Any
@@ -20,7 +22,7 @@ from pydantic import BaseModel
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, ToolReturnPart, UserPromptPart
 from pydantic_ai.models.function import AgentInfo
 
-from resilient_agents import RequestModel, handler, register_model
+from resilient_agents import RequestModel, TerminalModelError, handler, register_model
 from resilient_agents.agents import Agent, CompensationRequest, agent_session, function_tool, restate_tool
 from resilient_agents.testing import CallLog, ScriptedModel, last_user_text, text, tool_calls
 
@@ -31,6 +33,8 @@ bookings = restate.Service("SagaBookings")
 
 class Booking(RequestModel):
     name: str = "hotel"
+    book_delay: float = 0.0
+    """Seconds the booking waits (a durable timer) before it applies: room for an interrupt mid-call."""
     undo_delay: float = 0.0
     """Seconds the cancellation waits (a durable timer) before it applies: room for a crash mid-undo."""
 
@@ -43,6 +47,8 @@ class BookingReceipt(BaseModel):
 @handler(bookings)
 async def book(ctx: restate.Context, booking: Booking) -> BookingReceipt:
     """Book something (a hotel, a flight): applied once, cancelled if the run fails."""
+    if booking.book_delay:
+        await ctx.sleep(timedelta(seconds=booking.book_delay))
 
     def apply() -> None:
         _log().record("book", booking.name)
@@ -86,6 +92,13 @@ async def unremind(ctx: restate.Context, undo: CompensationRequest[str, str]) ->
     await ctx.run_typed("unremind", apply)
 
 
+async def slow_jot(text: str, seconds: float) -> str:
+    """Write a note after a while (a function tool still running when the run is interrupted)."""
+    _log().record("note-started", text)
+    await asyncio.sleep(seconds)
+    return jot(text)
+
+
 def unjot(undo: CompensationRequest[dict[str, Any], str]) -> None:
     """The compensation of `jot`, a function run durably."""
     _log().record("unnote", undo.arguments["text"], result=undo.result)
@@ -98,11 +111,14 @@ async def _reply(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse
     returns = [p for m in since if isinstance(m, ModelRequest) for p in m.parts if isinstance(p, ToolReturnPart)]
     if user.startswith("say "):
         return text(f"said: {user[4:]}")
-    if user.startswith("do "):
-        steps = json.loads(user[3:])
+    if user.startswith(("do ", "fail ")):
+        command, _, script = user.partition(" ")
+        steps = json.loads(script)
         if len(returns) < len(steps):
             name, args = steps[len(returns)]
             return tool_calls((name, args, f"s{len(messages)}"))
+        if command == "fail":
+            raise TerminalModelError("the provider refused the request", 400)
         return text("done: " + "; ".join(f"{r.tool_name}={r.outcome}" for r in returns))
     return text(f"heard: {user}")
 
@@ -123,6 +139,7 @@ traveller = Agent(
         restate_tool(remind, schedulable=True, compensate=unremind),
         restate_tool(wait),
         function_tool(jot, compensate=unjot),
+        function_tool(slow_jot, compensate=unjot),
     ],
 )
 session = agent_session("SagaSession", agents=[traveller])

@@ -20,8 +20,9 @@ def new_key(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:6]}"
 
 
-def steps(*calls: tuple[str, dict[str, Any]]) -> str:
-    return "do " + json.dumps([list(c) for c in calls])
+def steps(*calls: tuple[str, dict[str, Any]], then: str = "do") -> str:
+    """A script for the model: the calls one per model call, then answer ("do") or fail ("fail")."""
+    return f"{then} " + json.dumps([list(c) for c in calls])
 
 
 def limit_turns(h: Harness, key: str, max_turns: int) -> None:
@@ -36,6 +37,14 @@ def undo_order(h: Harness, key: str) -> list[tuple[str, str]]:
     """The undos of this session's calls, in the order they were applied."""
     return [(e["kind"], e["name"]) for e in h.calls.entries() if e["kind"] in ("cancel", "unnote", "unremind")
             and key in str(e["name"])]  # fmt: skip
+
+
+def booking_undos(h: Harness, invocation: str) -> list[dict[str, Any]]:
+    """The `cancel_booking` invocations the run `invocation` started."""
+    return h.query(
+        "select status from sys_invocation where target = 'SagaBookings/cancel_booking'"
+        f" and invoked_by_id = '{invocation}'"
+    )
 
 
 def test_a_run_out_of_budget_undoes_its_calls_newest_first(harness: Harness) -> None:
@@ -55,9 +64,7 @@ def test_a_run_out_of_budget_undoes_its_calls_newest_first(harness: Harness) -> 
     # the function's undo is a journaled step of the run, the handler's its own invocation
     journal = harness.query(f"select name from sys_journal where id = '{invocation}' and name = 'compensate unjot'")
     assert len(journal) == 1
-    undo = "select status from sys_invocation where target = 'SagaBookings/cancel_booking'"
-    undo += f" and invoked_by_id = '{invocation}'"
-    assert harness.query(undo) == [{"status": "completed"}]
+    assert booking_undos(harness, invocation) == [{"status": "completed"}]
     assert events(harness, key) == [
         f'compensated: unjot({{"text": "{key}"}}) for jot',
         f'compensated: cancel_booking({{"name": "{key}-hotel"}}) for book',
@@ -69,6 +76,15 @@ def test_a_run_out_of_budget_undoes_its_calls_newest_first(harness: Harness) -> 
     limit_turns(harness, key, 10)
     assert harness.ingress.call(SESSION, "run", "say hello", key=key)["final_output"] == "said: hello"
     assert len(undo_order(harness, key)) == 2
+
+
+def test_a_terminal_model_error_undoes_the_run(harness: Harness) -> None:
+    key = new_key("model")
+    with pytest.raises(IngressError) as failed:
+        harness.ingress.call(SESSION, "run", steps(("jot", {"text": key}), then="fail"), key=key)
+    assert failed.value.status == 400 and "the provider refused the request" in failed.value.message
+    assert undo_order(harness, key) == [("unnote", key)]
+    assert events(harness, key)[0] == f'compensated: unjot({{"text": "{key}"}}) for jot'
 
 
 def test_a_successful_run_commits(harness: Harness) -> None:
@@ -125,18 +141,44 @@ def test_an_interrupt_undoes_the_completed_calls(harness: Harness) -> None:
     ]
 
 
+IN_FLIGHT = {
+    # Restate cancels the run's in-flight call: the booking never applies, so there is nothing to undo
+    "handler": ("book", {"name": "{key}", "book_delay": 30}, "SagaBookings/book", 0),
+    # a function tool in flight finishes, then is undone
+    "function": ("slow_jot", {"text": "{key}", "seconds": 1.0}, None, 1),
+}
+
+
+@pytest.mark.parametrize("kind", list(IN_FLIGHT))
+def test_an_interrupt_waits_for_the_calls_in_flight(harness: Harness, kind: str) -> None:
+    key = new_key(f"flight-{kind}")
+    tool, template, target, applied = IN_FLIGHT[kind]
+    arguments = json.loads(json.dumps(template).replace("{key}", key))
+    first = harness.ingress.send(SESSION, "run", steps((tool, arguments)), key=key)
+    if target is not None:
+        started = f"select id from sys_invocation where target = '{target}' and invoked_by_id = '{first}'"
+        eventually(lambda: harness.query(started), message="the call is in flight")
+    else:
+        eventually(lambda: harness.calls.count("note-started", key) == 1, message="the function is running")
+    receipt = harness.ingress.call(SESSION, "message", {"message": "say stop", "mode": "interrupt"}, key=key)
+    assert harness.ingress.attach(receipt["invocation_id"])["final_output"] == "said: stop"
+    effect = "book" if tool == "book" else "note"
+    assert harness.calls.count(effect, key) == applied
+    assert len(undo_order(harness, key)) == applied
+    compensated = [e for e in events(harness, key) if e.startswith("compensated")]
+    assert len(compensated) == applied
+
+
 def test_a_crash_while_undoing_applies_each_undo_once(harness: Harness) -> None:
     key = new_key("crash")
     limit_turns(harness, key, 2)
     # undone newest first: the flight at once, then the hotel after a 3 s durable timer (the crash lands there)
     message = steps(("book", {"name": f"{key}-hotel", "undo_delay": 3.0}), ("book", {"name": f"{key}-flight"}))
     invocation = harness.ingress.send(SESSION, "run", message, key=key)
-    hotel_undo = (
-        f"select id, status from sys_invocation where target = 'SagaBookings/cancel_booking'"
-        f" and invoked_by_id = '{invocation}'"
+    eventually(
+        lambda: harness.calls.count("cancel", f"{key}-flight") == 1 and len(booking_undos(harness, invocation)) == 2,
+        message="the flight is cancelled, the hotel's cancellation waits",
     )
-    eventually(lambda: harness.calls.count("cancel", f"{key}-flight") == 1 and len(harness.query(hotel_undo)) == 2,
-               message="the flight is cancelled, the hotel's cancellation waits")  # fmt: skip
     harness.kill_service()
     assert harness.calls.count("cancel", f"{key}-hotel") == 0, "the crash came after the undo: nothing tested"
     harness.start_service()
@@ -149,6 +191,21 @@ def test_a_crash_while_undoing_applies_each_undo_once(harness: Harness) -> None:
         f'compensated: cancel_booking({{"name": "{key}-flight"}}) for book',
         f'compensated: cancel_booking({{"name": "{key}-hotel", "undo_delay": 3.0}}) for book',
     ]
+
+
+def test_an_interrupt_does_not_cancel_the_undo(harness: Harness) -> None:
+    key = new_key("undoing")
+    limit_turns(harness, key, 1)
+    invocation = harness.ingress.send(SESSION, "run", steps(("book", {"name": key, "undo_delay": 1.0})), key=key)
+    eventually(lambda: booking_undos(harness, invocation), message="the undo is under way")
+    # the failing run let go of its inbox before undoing: the interrupt becomes a queued run
+    receipt = harness.ingress.call(SESSION, "message", {"message": "say next", "mode": "interrupt"}, key=key)
+    assert receipt["mode"] == "queue" and receipt["cancelled_invocation_id"] is None
+    with pytest.raises(IngressError) as failed:
+        harness.ingress.attach(invocation)
+    assert failed.value.status == 429
+    assert harness.calls.count("cancel", key) == 1
+    assert harness.ingress.attach(receipt["invocation_id"])["final_output"] == "said: next"
 
 
 def test_delayed_calls_are_cancelled_or_undone(harness: Harness) -> None:

@@ -92,6 +92,9 @@ class AgentLoop:
             raise
 
     async def _compensate(self, runtime: ToolRuntime, error: TerminalError) -> None:
+        if self.inbox is not None:
+            # Let go of the inbox first: an interrupt sent now queues a new run instead of cancelling the undo.
+            await self.inbox.detach(self.ctx.request().id)
         when = timestamp_of(await self.ctx.time())
         # Calls left open must be answered before the events, or the history is invalid for providers.
         close_dangling_calls(self.conversation, self.agent.name, when)
