@@ -225,7 +225,7 @@ def test_delayed_calls_are_cancelled_or_undone(harness: Harness) -> None:
     assert harness.calls.count("unremind", f"{key}-later") == 0
     compensations = [e for e in events(harness, key) if e.startswith(("compensated", "cancelled"))]
     assert compensations == [
-        f'cancelled: remind({{"note": "{key}-later"}}), a delayed call that had not run',
+        f'cancelled: remind({{"note": "{key}-later"}}) before it completed',
         f'compensated: unremind({{"note": "{key}-soon"}}) for remind',
     ]
     # nothing is left scheduled: the cancelled call is gone, only the one that ran is on record

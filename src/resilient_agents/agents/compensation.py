@@ -52,6 +52,7 @@ ResultT = TypeVar("ResultT")
 EVENT_SOURCE = "compensation"
 """The `source` of the history events a compensation adds."""
 CANCELLED = 409
+NOT_FOUND = 404
 _BYTES = BytesSerde()
 
 
@@ -221,10 +222,11 @@ class Saga:
         label = f"{action.compensation.name}({_render(call.arguments)}) for {action.tool.name}"
         try:
             result = await self._outcome(rt, action)
-        except TerminalError:
-            if isinstance(action.launched, restate.SendHandle):
-                note(f"cancelled: {action.tool.name}({_render(call.arguments)}), a delayed call that had not run")
-            return  # the tool failed or never ran: nothing to undo
+        except TerminalError as exc:
+            # Restate forgets a delayed call cancelled before it started: attaching to it then answers 404.
+            if isinstance(action.launched, restate.SendHandle) and exc.status_code in (CANCELLED, NOT_FOUND):
+                note(f"cancelled: {action.tool.name}({_render(call.arguments)}) before it completed")
+            return  # the tool failed, or was cancelled before it completed: nothing to undo
         request = {
             "tool": action.tool.name,
             "arguments": to_jsonable_python(action.value),
