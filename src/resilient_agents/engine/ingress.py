@@ -61,6 +61,30 @@ def _result(res: httpx.Response) -> Any:
         return res.text
 
 
+def _invocation(
+    http: httpx.Client | httpx.AsyncClient,
+    service: str,
+    handler: str,
+    arg: Any,
+    *,
+    key: str | None,
+    idempotency_key: str | None,
+    send: bool = False,
+    delay: str | None = None,
+    timeout: float | None = None,
+) -> httpx.Request:
+    """The request that invokes a handler (and waits for it, or with `send` only enqueues it)."""
+    body = _body(arg)
+    return http.build_request(
+        "POST",
+        handler_path(service, handler, key) + ("/send" if send else ""),
+        content=body,
+        headers=_headers(idempotency_key, body),
+        params={"delay": delay} if delay else None,
+        timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+    )
+
+
 class IngressClient:
     """Synchronous ingress client."""
 
@@ -88,13 +112,10 @@ class IngressClient:
         timeout: float | None = None,
     ) -> Any:
         """Invoke a handler and wait for its result (raises `IngressError` on a failure)."""
-        res = self._http.post(
-            handler_path(service, handler, key),
-            content=(body := _body(arg)),
-            headers=_headers(idempotency_key, body),
-            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        request = _invocation(
+            self._http, service, handler, arg, key=key, idempotency_key=idempotency_key, timeout=timeout
         )
-        return _result(res)
+        return _result(self._http.send(request))
 
     def send(
         self,
@@ -107,14 +128,10 @@ class IngressClient:
         delay: str | None = None,
     ) -> str:
         """Enqueue an invocation without waiting; returns its invocation id."""
-        params = {"delay": delay} if delay else None
-        res = self._http.post(
-            handler_path(service, handler, key) + "/send",
-            content=(body := _body(arg)),
-            headers=_headers(idempotency_key, body),
-            params=params,
+        request = _invocation(
+            self._http, service, handler, arg, key=key, idempotency_key=idempotency_key, send=True, delay=delay
         )
-        return str(_result(res)["invocationId"])
+        return str(_result(self._http.send(request))["invocationId"])
 
     def attach(self, invocation_id: str, timeout: float | None = None) -> Any:
         """Wait for an invocation started elsewhere and return its result."""
@@ -164,10 +181,8 @@ class AsyncIngressClient:
         key: str | None = None,
         idempotency_key: str | None = None,
     ) -> Any:
-        res = await self._http.post(
-            handler_path(service, handler, key), content=(body := _body(arg)), headers=_headers(idempotency_key, body)
-        )
-        return _result(res)
+        request = _invocation(self._http, service, handler, arg, key=key, idempotency_key=idempotency_key)
+        return _result(await self._http.send(request))
 
     async def send(
         self,
@@ -178,12 +193,8 @@ class AsyncIngressClient:
         key: str | None = None,
         idempotency_key: str | None = None,
     ) -> str:
-        res = await self._http.post(
-            handler_path(service, handler, key) + "/send",
-            content=(body := _body(arg)),
-            headers=_headers(idempotency_key, body),
-        )
-        return str(_result(res)["invocationId"])
+        request = _invocation(self._http, service, handler, arg, key=key, idempotency_key=idempotency_key, send=True)
+        return str(_result(await self._http.send(request))["invocationId"])
 
     async def attach(self, invocation_id: str) -> Any:
         return _result(await self._http.get(f"/restate/invocation/{invocation_id}/attach"))
