@@ -97,7 +97,11 @@ def test_fills_numbers_enums_and_free_text() -> None:
     )
     args, missing = fill_arguments(tool, "I would like a loan of 1,000 eur for a car")
     assert missing == []
-    assert args == {"amount": 1000, "currency": "EUR", "reason": "I would like a loan of 1,000 eur for a car"}
+    assert args == {
+        "amount": 1000,
+        "currency": "EUR",
+        "reason": f"{PREFIX} based on: I would like a loan of 1,000 eur for a car",
+    }
 
 
 async def test_one_round_of_tools_per_message() -> None:
@@ -107,3 +111,17 @@ async def test_one_round_of_tools_per_message() -> None:
     result = ModelRequest(parts=[ToolReturnPart("get_loan_status", {"status": "approved"}, "c1")])
     response = await ask([user("what is the status of my loan?"), call, result], [apply, status])
     assert [type(p) for p in response.parts] == [TextPart], "a second, weaker tool must not be chained on"
+
+
+def test_authored_free_text_is_labelled_and_quoted_text_is_not() -> None:
+    tool = ToolDefinition(
+        name="decide",
+        parameters_json_schema={
+            "type": "object",
+            "properties": {"reason": {"type": "string"}, "message": {"type": "string"}},
+            "required": ["reason", "message"],
+        },
+    )
+    args, _ = fill_arguments(tool, "approve the loan for Dave")
+    assert args["reason"] == f"{PREFIX} based on: approve the loan for Dave"
+    assert args["message"] == "approve the loan for Dave"

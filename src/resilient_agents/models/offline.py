@@ -252,8 +252,14 @@ def duration_seconds(text: str) -> float | None:
     return None
 
 
+# Free text the model itself would author (not a quote of the user): labelled, so it is never taken for an LLM's.
+_AUTHORED = ("reason", "summary", "feedback", "explanation", "analysis", "rationale", "justification", "comment")
+
+
 def _fill_string(name: str, schema: dict[str, Any], text: str) -> str | None:
     lname = name.lower()
+    if any(k in lname for k in _AUTHORED) and text.strip():
+        return f"{PREFIX} based on: {_render(text.strip(), 200)}"
     if "seat" in lname:
         match = _SEAT.search(text)
         return match.group(1).upper() if match else None
