@@ -139,18 +139,5 @@ def test_supervises_registers_and_keeps_state(running_dev: tuple[subprocess.Pope
     assert again.returncode == 0, again.stderr
     assert "re-registered" not in again.stdout, "unchanged code is not force-registered"
     assert time.monotonic() - started < 60
-    with open(log, "a") as out:
-        second = subprocess.Popen(
-            [*CLI, "dev", "--services", TARGET, "--no-web"],
-            env=env,
-            text=True,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    try:
-        eventually(lambda: log.read_text().count("ready in") >= 2, timeout=60, message="second run ready")
+    with dev_running(env, log.with_name("dev-second.log")):
         assert _call(env, "/Counter/visits/add", 1).json() == 6, "the second run finds the stored state"
-    finally:
-        second.send_signal(signal.SIGINT)
-        second.wait(30)
